@@ -1,0 +1,152 @@
+"""Problems found in a data file, each with its place, in Vietnamese and English.
+
+Plans, questionnaires and scoring rules are files that people write by hand. A
+loader that stops at the first mistake with a traceback wastes their afternoon, so
+every loader in this project collects *all* the problems it finds, each tied to a
+place in the file (``groups[3].quota.per``, shown with its line number when the file
+is YAML), and raises one :class:`DataFileError` that carries the list.
+
+Messages are kept as templates in two languages, keyed by a stable problem code, so
+that a command line or a web page can show them in the reader's language and tests
+can check the code rather than the wording.
+
+This module is shared by ``questionnaires`` and ``sampling`` (which may import
+``questionnaires``; never the other way round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Languages a message can be shown in; the first is the default.
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+
+Path = tuple[str | int, ...]
+
+
+def format_path(path: Path) -> str:
+    """Render a path inside a document the way a person reads it.
+
+    >>> format_path(("groups", 3, "quota", "per"))
+    'groups[3].quota.per'
+    >>> format_path(())
+    '(top level)'
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a data file.
+
+    Attributes
+    ----------
+    code:
+        Stable identifier of the kind of problem (``unknown_unit_kind``, ...).
+    place:
+        Where it is, as a person reads it: a path in the document
+        (``groups[3].quota.per``), a sheet and row (``survey!12``), or a form /
+        section / question path (``CT-01 / A / q03``).
+    messages:
+        The message in each language of :data:`LANGUAGES`.
+    line:
+        Line number in the source file (1-based), where known.
+    """
+
+    code: str
+    place: str
+    messages: Mapping[str, str]
+    line: int | None = None
+    source: str | None = None
+
+    def message(self, lang: str = "vi") -> str:
+        """The message in ``lang`` (Vietnamese if that language is not available)."""
+        return self.messages.get(lang) or self.messages[LANGUAGES[0]]
+
+    def describe(self, lang: str = "vi") -> str:
+        """One line: ``file:line: place: message``."""
+        where = self.place
+        if self.line is not None:
+            where = f"{'line' if lang == 'en' else 'dòng'} {self.line}, {where}"
+        if self.source:
+            where = f"{self.source}: {where}"
+        return f"{where}: {self.message(lang)}"
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while a loader walks a document.
+
+    ``catalogue`` maps a problem code to its ``(vi, en)`` templates, which are
+    filled with :meth:`str.format` keyword arguments.  ``lines`` maps document
+    paths to source line numbers (see :func:`questionnaires.yamlsource.load_yaml`).
+    """
+
+    catalogue: Mapping[str, tuple[str, str]]
+    source: str | None = None
+    lines: Mapping[Path, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, code: str, path: Path | str, /, **params: Any) -> None:
+        """Record problem ``code`` at ``path`` (a document path or a ready place)."""
+        vi, en = self.catalogue[code]
+        if isinstance(path, str):
+            place, line = path, None
+        else:
+            place, line = format_path(path), self.line_of(path)
+        self.problems.append(
+            Problem(
+                code=code,
+                place=place,
+                messages={"vi": vi.format(**params), "en": en.format(**params)},
+                line=line,
+                source=self.source,
+            )
+        )
+
+    def line_of(self, path: Path) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self, what: str) -> None:
+        """Raise :class:`DataFileError` if any problem was recorded."""
+        if self.problems:
+            raise DataFileError(what, self.problems)
+
+
+class DataFileError(ValueError):
+    """A data file (plan, questionnaire, rules, workbook) has one or more problems."""
+
+    def __init__(self, what: str, problems: Iterable[Problem]):
+        self.what = what
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.report("en"))
+
+    @property
+    def codes(self) -> list[str]:
+        """The problem codes, in the order found (handy in tests)."""
+        return [p.code for p in self.problems]
+
+    def report(self, lang: str = "vi") -> str:
+        """A multi-line report: a heading and one line per problem."""
+        n = len(self.problems)
+        if lang == "en":
+            head = f"{self.what}: {n} problem{'s' if n != 1 else ''} found"
+        else:
+            head = f"{self.what}: có {n} lỗi"
+        return "\n".join([head, *(f"  - {p.describe(lang)}" for p in self.problems)])

@@ -1,0 +1,397 @@
+"""The ``survey-service`` command (also ``python -m survey_service``).
+
+Every command prints a clear message and exits non-zero on bad input, a bad file
+or a bad state, never a traceback.  Messages are in Vietnamese; ``--lang en`` (or
+``SURVEY_LANG=en``) gives English.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import IO, Any, NoReturn, TypeVar
+
+import click
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+import sampling
+from questionnaires.problems import DataFileError
+
+from . import config as _config
+from . import create_app, get_db, migrate
+from .services.plans import PlanConflict, get_plan_row, stored_plan, sync_plan
+from .services.slots import SLOT_COLUMNS, iter_slots
+from .services.users import ROLES, UserError, add_user, get_user, new_api_key
+
+QUICKSTART_PASSWORD_FILE = "admin-password.txt"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    lang: str = "vi"
+    _app: Flask | None = None
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            self._app = create_app()
+        return self._app
+
+    def close(self) -> None:
+        """Release the database connections of the command's app."""
+        if self._app is not None:
+            get_db(self._app).dispose()
+
+
+def _lang() -> str:
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(_State) if ctx else None
+    return state.lang if state else "vi"
+
+
+def say(vi: str, en: str, *, err: bool = False) -> None:
+    """Print a message in the chosen language."""
+    click.echo(en if _lang() == "en" else vi, err=err)
+
+
+def fail(vi: str, en: str, code: int = 2) -> NoReturn:
+    """Print an error in the chosen language on standard error and exit."""
+    prefix = "Error" if _lang() == "en" else "Lỗi"
+    click.echo(f"{prefix}: {en if _lang() == 'en' else vi}", err=True)
+    sys.exit(code)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn the errors a user can cause into a clear message and exit status 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DataFileError as exc:
+            click.echo(exc.report(_lang()), err=True)
+            sys.exit(2)
+        except (PlanConflict, UserError) as exc:
+            fail(exc.messages["vi"], exc.messages["en"])
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            fail(f"không làm việc được với cơ sở dữ liệu: {detail}",
+                 f"the database could not be used: {detail}")
+        except OSError as exc:
+            fail(f"không đọc/ghi được tệp: {exc}", f"cannot read or write a file: {exc}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    state = click.get_current_context().find_object(_State)
+    assert state is not None
+    with state.app.app_context(), get_db(state.app).session() as session:
+        yield session
+
+
+def _app() -> Flask:
+    state = click.get_current_context().find_object(_State)
+    assert state is not None
+    return state.app
+
+
+def _database_is_initialised(app: Flask) -> bool:
+    """True when the database exists and is at a migration revision (no side effects)."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False
+    try:
+        return migrate.current_revision(get_db(app).engine) is not None
+    except SQLAlchemyError:
+        return False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+              help="Language of messages (default: SURVEY_LANG, else Vietnamese).")
+@click.pass_context
+def main(ctx: click.Context, lang: str | None) -> None:
+    """Survey service for the provincial administrative-reform index (Chỉ số CCHC)."""
+    state = ctx.ensure_object(_State)
+    ctx.call_on_close(state.close)
+    env_lang = os.environ.get(_config.ENV_LANG, "")
+    state.lang = lang or ("en" if env_lang.lower().startswith("en") else "vi")
+
+
+# --------------------------------------------------------------------------- init
+
+
+@main.command()
+@click.option("--plan", "plan_ref", default=sampling.DEFAULT_PLAN, show_default=True,
+              help="A built-in plan name or the path of a plan.yaml (or its folder).")
+@friendly_errors
+def init(plan_ref: str) -> None:
+    """Create or upgrade the database, load the plan and issue one slot per quota place.
+
+    Running it again changes nothing and says so.
+    """
+    plan = sampling.load_plan(plan_ref)
+    app = _app()
+    before, after = migrate.upgrade(get_db(app).engine)
+    if before != after:
+        say(f"Cơ sở dữ liệu: đã nâng cấp lược đồ {before or '(trống)'} → {after}.",
+            f"Database: schema upgraded {before or '(empty)'} → {after}.")
+    with _session() as session:
+        report = sync_plan(session, plan)
+    totals = plan.totals()
+    if not report.changed:
+        say(f"Kế hoạch {plan.code} đã được nạp từ trước; không có gì thay đổi "
+            f"(0 phiếu mới, {report.live_slots} phiếu đang có).",
+            f"Plan {plan.code} was already loaded; nothing changed "
+            f"(0 new slots, {report.live_slots} existing).")
+        return
+    c = report.created
+    verb_vi = "đã nạp" if report.plan_created else "đã cập nhật"
+    verb_en = "loaded" if report.plan_created else "updated"
+    say(f"Kế hoạch {plan.code} {verb_vi}: {c['units']} đơn vị, {c['groups']} nhóm, "
+        f"{c['quota_places']} chỗ trong hạn mức, {c['slots']} phiếu (đường dẫn) mới; "
+        f"tổng {report.live_slots} phiếu đang có (kế hoạch: {totals['total']}).",
+        f"Plan {plan.code} {verb_en}: {c['units']} units, {c['groups']} groups, "
+        f"{c['quota_places']} quota places, {c['slots']} new slots (links); "
+        f"{report.live_slots} live slots in all (plan: {totals['total']}).")
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@main.group()
+def plan() -> None:
+    """The survey plan: groups, quotas, totals."""
+
+
+def _plan_summary(p: sampling.Plan) -> dict[str, Any]:
+    totals = p.totals()
+    return {
+        "plan": p.code,
+        "title": p.title.vi,
+        "title_en": p.title.en,
+        "province": p.province,
+        "year": p.year,
+        "deadlines": {k: v.isoformat() for k, v in p.deadlines.items()},
+        "groups": [
+            {
+                "code": g.code,
+                "level": g.level,
+                "name": g.name.vi,
+                "name_en": g.name.en,
+                "form": g.form,
+                "rates": g.rates.to_dict(),
+                "quota": (
+                    {"fixed": g.quota.fixed} if g.quota.fixed is not None
+                    else {"per": g.quota.per, "count": g.quota.count} if g.quota.per
+                    else {"separate_plan": g.quota.separate_plan}
+                ),
+                "forms": p.group_total(g),
+            }
+            for g in p.groups
+        ],
+        "levels": [
+            {"code": lv.code, "name": lv.name.vi, "name_en": lv.name.en, "forms": totals[lv.code]}
+            for lv in p.levels
+        ],
+        "total": totals["total"],
+    }
+
+
+@plan.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--plan", "plan_ref", default=None,
+              help="Show this plan file instead of the one in the database.")
+@friendly_errors
+def plan_show(as_json: bool, plan_ref: str | None) -> None:
+    """Show the groups, their forms and quotas, the totals per level and in all."""
+    if plan_ref is not None:
+        p = sampling.load_plan(plan_ref)
+    elif _database_is_initialised(_app()):
+        with _session() as session:
+            row = get_plan_row(session)
+            p = stored_plan(row) if row else sampling.load_plan()
+    else:
+        p = sampling.load_plan()
+    summary = _plan_summary(p)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    en = _lang() == "en"
+    click.echo(f"{p.title.get(_lang())} ({p.code})")
+    deadlines = ", ".join(f"{k} {v:%d/%m/%Y}" for k, v in p.deadlines.items())
+    click.echo(("Deadlines: " if en else "Thời hạn: ") + deadlines)
+    click.echo()
+    head = ("group", "form", "quota", "forms", "name") if en else ("nhóm", "phiếu", "hạn mức", "số phiếu", "tên")
+    click.echo(f"{head[0]:<7} {head[1]:<6} {head[2]:<22} {head[3]:>8}  {head[4]}")
+    for g, s in zip(p.groups, summary["groups"]):
+        click.echo(f"{g.code:<7} {g.form or '-':<6} {g.quota.describe(_lang()):<22} "
+                   f"{s['forms']:>8}  {g.name.get(_lang())}")
+    click.echo()
+    for lv in summary["levels"]:
+        click.echo(f"{(lv['name_en'] if en else lv['name']):<30} {lv['forms']:>8}")
+    click.echo(f"{('Total' if en else 'Tổng cộng'):<30} {summary['total']:>8}")
+
+
+# --------------------------------------------------------------------------- slots
+
+
+@main.group()
+def slots() -> None:
+    """Slots: one one-time link per quota place."""
+
+
+@slots.command("export")
+@click.option("--group", default=None, help="Only this group (e.g. I.3).")
+@click.option("--unit", default=None, help="Only this unit (or the units under it).")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), required=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--include-voided", is_flag=True, help="Also list voided slots.")
+@friendly_errors
+def slots_export(group: str | None, unit: str | None, fmt: str, output: str | None,
+                 include_voided: bool) -> None:
+    """Export slots with their links (one row per slot)."""
+    app = _app()
+    if not _database_is_initialised(app):
+        fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+             "the database is not initialised; run: survey-service init")
+    with _session() as session:
+        row = get_plan_row(session)
+        if row is None:
+            fail("chưa nạp kế hoạch nào; hãy chạy: survey-service init",
+                 "no plan is loaded; run: survey-service init")
+        p = stored_plan(row)
+        if group is not None and group not in {g.code for g in p.groups}:
+            fail(f"không có nhóm '{group}' (có: {', '.join(g.code for g in p.groups)})",
+                 f"there is no group '{group}' (groups: {', '.join(g.code for g in p.groups)})")
+        if unit is not None and unit not in {u.code for u in p.units}:
+            fail(f"không có đơn vị '{unit}'", f"there is no unit '{unit}'")
+        rows = iter_slots(session, row, app.config["BASE_URL"], group=group, unit=unit,
+                          include_voided=include_voided)
+        with _open_output(output) as fh:
+            writer = csv.DictWriter(fh, fieldnames=SLOT_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            count = 0
+            for r in rows:
+                writer.writerow(r.as_dict())
+                count += 1
+    if output:
+        say(f"Đã ghi {count} phiếu vào {output}.", f"Wrote {count} slots to {output}.", err=True)
+
+
+@contextmanager
+def _open_output(path: str | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    tmp = Path(path).with_name(Path(path).name + ".part")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        yield fh
+    tmp.replace(path)  # never leave a half-written file under the real name
+
+
+# --------------------------------------------------------------------------- users
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@friendly_errors
+def user_add(name: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account (the password is asked for, or read from standard input)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu / Password", hide_input=True, confirmation_prompt=True)
+    if not _database_is_initialised(_app()):
+        fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+             "the database is not initialised; run: survey-service init")
+    with _session() as session:
+        add_user(session, name, role, password)
+    say(f"Đã tạo người dùng {name} ({role}).", f"User {name} ({role}) created.")
+
+
+@user.command("token")
+@click.argument("name")
+@friendly_errors
+def user_token(name: str) -> None:
+    """Print a new API key for NAME (the old key stops working)."""
+    with _session() as session:
+        key = new_api_key(session, name)
+    click.echo(key)
+
+
+# --------------------------------------------------------------------------- quickstart
+
+
+@main.command()
+@friendly_errors
+def quickstart() -> None:
+    """Print how to sign in as staff and one respondent link to try (for ``make run``).
+
+    On first use it creates the account ``admin`` with a random password kept in
+    the instance folder (owner-only), and prints it on every run while that file
+    exists.  Delete the file once you have set up real accounts.
+    """
+    app = _app()
+    if not _database_is_initialised(app):
+        fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+             "the database is not initialised; run: survey-service init")
+    secret = Path(app.instance_path) / QUICKSTART_PASSWORD_FILE
+    with _session() as session:
+        if get_user(session, "admin") is None:
+            password = secrets.token_urlsafe(12)
+            add_user(session, "admin", "admin", password)
+            secret.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(password + "\n")
+        row = get_plan_row(session)
+        example = next(iter_slots(session, row, app.config["BASE_URL"]), None) if row else None
+    base = app.config["BASE_URL"]
+    say(f"Trang cán bộ: {base}/staff/login", f"Staff sign-in: {base}/staff/login")
+    if secret.is_file():
+        password = secret.read_text(encoding="utf-8").strip()
+        say(f"  tên đăng nhập: admin   mật khẩu: {password}   (lưu trong {secret})",
+            f"  user: admin   password: {password}   (kept in {secret})")
+    else:
+        say("  tài khoản admin đã có; đặt mật khẩu mới: survey-service user add ...",
+            "  the admin account exists; add accounts with: survey-service user add ...")
+    if example is not None:
+        say(f"Thử một phiếu ({example.group}, {example.slot}): {example.url}",
+            f"Try a form ({example.group}, {example.slot}): {example.url}")
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the development server (production: gunicorn survey_service.wsgi:app)."""
+    _app().run(host=host, port=port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,28 @@
+"""Alembic environment: run by :mod:`survey_service.migrate`, never by hand-written SQL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from survey_service import models  # noqa: F401  (registers the tables on the metadata)
+from survey_service.db import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("migrations run through survey_service.migrate with a connection")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

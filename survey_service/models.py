@@ -1,0 +1,179 @@
+"""The stored data: plans with their units and groups, quota places, slots, staff users.
+
+Typed SQLAlchemy 2 models.  Every change of schema goes through a migration in
+``survey_service/migrations/versions`` (a test checks that the models and the
+migrations agree).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sampling.slots import SlotStatus, check_transition
+
+from .db import Base
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class SurveyPlan(Base):
+    """A survey round's plan as loaded by ``survey-service init``."""
+
+    __tablename__ = "survey_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The plan's code, e.g. ``laichau-2020``.
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    province: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int]
+    #: SHA-256 of the plan's canonical JSON; a changed file gives a new hash.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The whole validated plan (``sampling.Plan.to_dict()``), so it can be rebuilt.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+    groups: Mapped[list[RespondentGroup]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan")
+
+
+class Unit(Base):
+    """A unit of the plan: department, district, commune, district office, ..."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
+    #: Stable code used in every export, e.g. ``so-noi-vu``, ``huyen-tam-duong``.
+    code: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+    plan: Mapped[SurveyPlan] = relationship(back_populates="units")
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class RespondentGroup(Base):
+    """A respondent group of the plan (``I.1`` ... ``II.4``)."""
+
+    __tablename__ = "respondent_groups"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    #: The questionnaire code the group answers (None: sampled under a separate plan).
+    form_code: Mapped[str | None] = mapped_column(String(40))
+
+    plan: Mapped[SurveyPlan] = relationship(back_populates="groups")
+
+
+class QuotaPlace(Base):
+    """One place of a group's quota: the n-th respondent from a unit.
+
+    A place always has exactly one live (not voided) slot; replacing a lost card
+    voids the old slot and issues a new one for the same place.
+    """
+
+    __tablename__ = "quota_places"
+    __table_args__ = (
+        UniqueConstraint("group_id", "unit_id", "ordinal"),
+        # NULLs are distinct in a unique constraint: places without a unit need their own.
+        Index("uq_quota_places_unitless", "group_id", "ordinal", unique=True,
+              sqlite_where=text("unit_id IS NULL"), postgresql_where=text("unit_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id", ondelete="CASCADE"))
+    #: The unit the respondent belongs to (None for a fixed-quota group).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    ordinal: Mapped[int]
+
+    group: Mapped[RespondentGroup] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    slots: Mapped[list[Slot]] = relationship(back_populates="place")
+
+
+class Slot(Base):
+    """A quota place's one-time link: a secret token and a code printed on the card.
+
+    The slot knows only *whether* it was answered, never which response came from
+    it: responses keep no link back to slots, tokens or times (anonymity).
+    """
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        # At most one live slot per quota place, enforced by the database itself.
+        Index(
+            "uq_slots_live_place", "place_id", unique=True,
+            sqlite_where=text("status <> 'voided'"),
+            postgresql_where=text("status <> 'voided'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
+    place_id: Mapped[int] = mapped_column(ForeignKey("quota_places.id", ondelete="CASCADE"))
+    #: Human-readable code, e.g. ``II4-0131-E`` (group, number, check character).
+    code: Mapped[str] = mapped_column(String(20))
+    #: The link's secret: 128 random bits, URL-safe (``/s/<token>``).
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=SlotStatus.ISSUED.value,
+                                        server_default=SlotStatus.ISSUED.value)
+    #: The slot this one replaces (a lost or spoiled card), if any.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now, server_default=func.now())
+
+    place: Mapped[QuotaPlace] = relationship(back_populates="slots")
+
+    def move_to(self, target: SlotStatus | str) -> None:
+        """Change status, refusing moves the lifecycle does not allow.
+
+        Raises :class:`sampling.slots.SlotTransitionError`.  Moves that race with
+        other requests (finalising) use a conditional UPDATE instead.
+        """
+        self.status = check_transition(self.status, target).value
+
+
+class User(Base):
+    """A staff account: admin, postoffice or analyst."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    #: Salted, slow hash (werkzeug's scrypt); never the password itself.
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: SHA-256 of the current API key; the key itself is shown once.
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now, server_default=func.now())
+
+    # flask-login's user protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
