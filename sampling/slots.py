@@ -105,13 +105,22 @@ def is_token(text: str) -> bool:
     return bool(TOKEN_PATTERN.fullmatch(text))
 
 
-def group_prefix(group_code: str) -> str:
-    """The group part of a slot code: the group code's letters and digits.
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
 
-    >>> group_prefix("II.4"), group_prefix("I.1")
-    ('II4', 'I1')
+
+def group_prefix(group_code: str) -> str:
+    """The group part of a slot code, in the code alphabet.
+
+    A leading Roman numeral (the plan's part number) becomes digits, so that no
+    letter of the prefix can be mistaken for a digit when read or typed.
+
+    >>> group_prefix("II.4"), group_prefix("I.1"), group_prefix("A.2")
+    ('24', '11', 'A2')
     """
-    prefix = re.sub(r"[^0-9A-Za-z]", "", group_code).upper()
+    head, dot, tail = group_code.partition(".")
+    if dot and head.upper() in _ROMAN:
+        group_code = f"{_ROMAN[head.upper()]}{tail}"
+    prefix = _normalise(re.sub(r"[^0-9A-Za-z]", "", group_code))
     if not prefix or len(prefix) > 6:
         raise ValueError(f"group code {group_code!r} cannot make a slot-code prefix (1-6 letters/digits)")
     return prefix
@@ -143,7 +152,7 @@ def make_slot_code(group_code: str, number: int) -> str:
     """The code printed on a card: group prefix, number, check character.
 
     >>> make_slot_code("II.4", 131)
-    'II4-0131-E'
+    '24-0131-F'
     """
     if number < 1:
         raise ValueError("slot numbers start at 1")
@@ -158,9 +167,9 @@ def parse_slot_code(text: str) -> str | None:
     0, V are forgiven.  Returns the canonical code, or None if it is not a
     well-formed code with a correct check character.
 
-    >>> parse_slot_code(" ii4-0131-e ")
-    'II4-0131-E'
-    >>> parse_slot_code("II4-0132-E") is None
+    >>> parse_slot_code(" 24-0131-f ")
+    '24-0131-F'
+    >>> parse_slot_code("24-0132-F") is None
     True
     """
     cleaned = re.sub(r"\s+", "", text).upper()

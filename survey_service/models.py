@@ -126,7 +126,7 @@ class Slot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
     place_id: Mapped[int] = mapped_column(ForeignKey("quota_places.id", ondelete="CASCADE"))
-    #: Human-readable code, e.g. ``II4-0131-E`` (group, number, check character).
+    #: Human-readable code, e.g. ``24-0131-F`` (group II.4, number, check character).
     code: Mapped[str] = mapped_column(String(20))
     #: The link's secret: 128 random bits, URL-safe (``/s/<token>``).
     token: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,35 @@
+"""The plain libraries never depend on the web app, Flask or SQLAlchemy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN = ("flask", "flask_wtf", "flask_login", "sqlalchemy", "alembic", "wtforms", "werkzeug",
+             "survey_service")
+
+
+def test_import_linter_contracts_hold():
+    """The contracts in pyproject.toml, checked by import-linter over the source."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize("package", ["questionnaires", "sampling", "analysis"])
+def test_library_imports_without_the_web_stack(package):
+    """Importing a library (and using it) loads none of the web stack at run time."""
+    code = (
+        f"import sys, {package}\n"
+        "from sampling import load_plan\n" if package == "sampling" else f"import sys, {package}\n"
+    )
+    code += f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
+    code += "print(','.join(bad))\n"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
