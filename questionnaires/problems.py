@@ -17,7 +17,7 @@ This module is shared by ``questionnaires`` and ``sampling`` (which may import
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 #: Languages a message can be shown in; the first is the default.
@@ -111,6 +111,12 @@ class ProblemList:
                 source=self.source,
             )
         )
+
+    def at(self, code: str, place: str, path: Path, /, **params: Any) -> None:
+        """Record problem ``code`` at a ready-made ``place`` (``CT-01 / A / q03``),
+        with the source line of the document ``path``."""
+        self.add(code, place, **params)
+        self.problems[-1] = replace(self.problems[-1], line=self.line_of(path))
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""

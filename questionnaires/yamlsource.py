@@ -15,6 +15,7 @@ import yaml
 
 from .problems import DataFileError, Path, Problem
 
+
 def _construct_scalar(node: yaml.ScalarNode) -> Any:
     # Resolve the scalar exactly as yaml.safe_load would (ints, floats, bools,
     # null, dates), without building any Python object beyond those.

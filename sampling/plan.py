@@ -630,7 +630,7 @@ class _PlanReader:
                 raw_parents[code] = (str(parent), (*path, "parent"))
             kinds[code] = UnitKind(code, name, str(parent) if parent is not None else None,
                                    bool(m.get("evaluated", False)))
-        for code, (parent, path) in raw_parents.items():
+        for parent, path in raw_parents.values():
             if parent not in kinds:
                 self.p.add("unknown_unit_kind", path, value=parent, known=", ".join(kinds))
         for code in kinds:  # a chain of parent kinds must end

@@ -7,11 +7,10 @@ The schema is created only by the Alembic migrations (:mod:`survey_service.migra
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import datetime as dt
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
