@@ -6,6 +6,7 @@ They live in ``questionnaires/forms/<code>.yaml``; their criterion codes are lis
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 
 from .loader import load_form_text
@@ -27,8 +28,9 @@ def builtin_form_codes() -> tuple[str, ...]:
     return BUILTIN_FORM_CODES
 
 
+@lru_cache(maxsize=None)
 def load_builtin(code: str) -> Form:
-    """Load and check one built-in form.
+    """Load and check one built-in form (read once per process; forms are immutable).
 
     Parameters
     ----------

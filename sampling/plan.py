@@ -39,12 +39,15 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import questionnaires
+from questionnaires.model import Form
 from questionnaires.problems import DataFileError, ProblemList, format_path
+from questionnaires.scoring import ScoringRules, rules_from_dict
 from questionnaires.yamlsource import load_yaml, read_yaml_file
 
 #: The plan file format this module reads.
@@ -109,6 +112,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "units_file": ("không đọc được tệp đơn vị '{value}': {reason}",
                    "cannot read the units file '{value}': {reason}"),
     "units_columns": ("tệp đơn vị thiếu cột {columns}", "the units file lacks the column(s) {columns}"),
+    "scoring_kind": ("quy tắc chấm điểm dùng loại đơn vị '{kind}' nhưng kế hoạch không đánh giá loại này",
+                     "the scoring rules use unit kind '{kind}', which the plan does not evaluate"),
+    "scoring_unasked": ("không nhóm nào đánh giá '{kind}' bằng các câu hỏi của tiêu chí {code}",
+                        "no group rates a '{kind}' with the questions of sub-criterion {code}"),
     "no_builtin": ("không có kế hoạch có sẵn tên '{value}' và không có tệp nào ở đường dẫn này (có sẵn: {known})",
                    "there is no built-in plan '{value}' and no file at that path (built-in: {known})"),
 }
@@ -240,6 +247,10 @@ class Plan:
     levels: tuple[Level, ...]
     groups: tuple[Group, ...]
     stated_total: int | None = None
+    #: The questionnaires the groups answer, by code.
+    forms: Mapping[str, Form] = field(default_factory=dict)
+    #: The scoring rules (None for a plan that only organises the field work).
+    scoring: ScoringRules | None = None
     _units_by_code: Mapping[str, Unit] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -352,6 +363,10 @@ class Plan:
                 }
                 for g in self.groups
             ],
+            # The forms and rules are stored whole, so a stored plan never depends on
+            # files that may have changed since it was loaded.
+            "questionnaires": [form.to_dict() for form in self.forms.values()],
+            **({"scoring": self.scoring.to_dict()} if self.scoring else {}),
         }
 
     @property
@@ -398,60 +413,54 @@ def resolve_plan_path(name_or_path: str | Path) -> Path:
 
 
 def load_plan(name_or_path: str | Path = DEFAULT_PLAN,
-              form_codes: Collection[str] | None = None) -> Plan:
+              forms: Mapping[str, Form] | None = None) -> Plan:
     """Load and validate a plan: a built-in name (``laichau-2020``) or a path.
 
     Parameters
     ----------
     name_or_path:
         A built-in plan name, a ``plan.yaml`` path, or a folder holding one.
-    form_codes:
-        The questionnaire codes a group may point at.  Default: the built-in
-        forms of :mod:`questionnaires`.
+    forms:
+        Questionnaires a group may point at, by code, besides the built-in forms of
+        :mod:`questionnaires` and those the plan lists under ``questionnaires``.
 
     Raises
     ------
     questionnaires.problems.DataFileError
-        With every problem found, each with its place and line.
+        With every problem found (in the plan, its units file, its questionnaires
+        and its scoring rules), each with its place and line.
 
     Examples
     --------
     >>> plan = load_plan("laichau-2020")
     >>> plan.totals()
     {'department': 533, 'district': 660, 'total': 1193}
+    >>> plan.scoring.grade(79.75).name.vi
+    'Khá'
     """
     path = resolve_plan_path(name_or_path)
     data, lines = read_yaml_file(path)
-    return plan_from_dict(data, lines=lines, source=str(path), base_dir=path.parent,
-                          form_codes=form_codes)
+    return plan_from_dict(data, lines=lines, source=str(path), base_dir=path.parent, forms=forms)
 
 
 def load_plan_text(text: str, *, source: str = "plan.yaml", base_dir: Path | None = None,
-                   form_codes: Collection[str] | None = None) -> Plan:
-    """Load and validate a plan from YAML text (units inline or relative to ``base_dir``)."""
+                   forms: Mapping[str, Form] | None = None) -> Plan:
+    """Load and validate a plan from YAML text (files relative to ``base_dir``)."""
     data, lines = load_yaml(text, source=source)
-    return plan_from_dict(data, lines=lines, source=source, base_dir=base_dir,
-                          form_codes=form_codes)
+    return plan_from_dict(data, lines=lines, source=source, base_dir=base_dir, forms=forms)
 
 
 def plan_from_dict(data: Any, *, lines: Mapping[tuple, int] | None = None,
                    source: str = "plan", base_dir: Path | None = None,
-                   form_codes: Collection[str] | None = None) -> Plan:
+                   forms: Mapping[str, Form] | None = None) -> Plan:
     """Validate plain data (as parsed from YAML or :meth:`Plan.to_dict`) into a :class:`Plan`."""
-    if form_codes is None:
-        form_codes = _builtin_form_codes()
+    available = {f.code: f for f in questionnaires.builtin_forms()}
+    available.update(forms or {})
     problems = ProblemList(_CATALOGUE, source=source, lines=dict(lines or {}))
-    plan = _PlanReader(problems, base_dir, form_codes).read(data)
+    plan = _PlanReader(problems, base_dir, available).read(data)
     problems.raise_if_any(source)
     assert plan is not None  # every path that returns None records a problem
     return plan
-
-
-def _builtin_form_codes() -> list[str]:
-    import questionnaires
-
-    codes: Callable[[], list[str]] | None = getattr(questionnaires, "builtin_form_codes", None)
-    return list(codes()) if codes else []
 
 
 @dataclass(frozen=True)
@@ -488,10 +497,10 @@ class _PlanReader:
     """Walks the plan data once, recording every problem with its path."""
 
     def __init__(self, problems: ProblemList, base_dir: Path | None,
-                 form_codes: Collection[str]):
+                 forms: Mapping[str, Form]):
         self.p = problems
         self.base_dir = base_dir
-        self.form_codes = list(form_codes)
+        self.forms = dict(forms)
 
     # -- small typed readers; each returns None (and records why) on bad input
     def mapping(self, value: Any, path: tuple, allowed: Collection[str] | None = None,
@@ -574,7 +583,8 @@ class _PlanReader:
         top = self.mapping(
             data, (),
             allowed=("format", "code", "title", "province", "year", "source", "deadlines",
-                     "unit_kinds", "units", "levels", "total_forms", "groups"),
+                     "unit_kinds", "units", "levels", "total_forms", "groups", "questionnaires",
+                     "scoring"),
             required=("format", "code", "title", "province", "year", "deadlines", "unit_kinds",
                       "units", "groups"),
         )
@@ -593,14 +603,68 @@ class _PlanReader:
         levels = self.levels(top.get("levels", []), kinds)
         stated_total = (self.count(top["total_forms"], ("total_forms",))
                         if top.get("total_forms") is not None else None)
+        self.questionnaires(top.get("questionnaires"))
         groups = self.groups(top.get("groups", []), kinds, levels, units)
+        used = {g.form: self.forms[g.form] for g in groups if g.form}
+        scoring = self.scoring(top["scoring"], used) if top.get("scoring") is not None else None
         if self.p or None in (code, title, province, year):
             return None
         plan = Plan(code=code, title=title, province=province, year=year, source=str(source),
                     deadlines=deadlines, unit_kinds=tuple(kinds.values()), units=tuple(units),
-                    levels=tuple(levels.values()), groups=tuple(groups), stated_total=stated_total)
+                    levels=tuple(levels.values()), groups=tuple(groups), stated_total=stated_total,
+                    forms=used, scoring=scoring)
         self.check_totals(plan, top)
+        if scoring is not None:
+            self.check_scoring(plan, scoring)
         return plan
+
+    def questionnaires(self, value: Any) -> None:
+        """Forms listed by the plan: file paths (relative to the plan) or documents."""
+        if value is None:
+            return
+        for i, item in enumerate(self.list_(value, ("questionnaires",))):
+            try:
+                if isinstance(item, str):
+                    path = Path(item) if self.base_dir is None else self.base_dir / item
+                    form = questionnaires.load_form(path)
+                else:
+                    form = questionnaires.form_from_dict(item, source=f"questionnaires[{i}]")
+            except DataFileError as exc:
+                self.p.problems.extend(exc.problems)
+                continue
+            self.forms[form.code] = form
+
+    def scoring(self, value: Any, used: Mapping[str, Form]) -> ScoringRules | None:
+        """The scoring rules: ``{file: scoring.yaml}`` or the document inline."""
+        try:
+            if isinstance(value, dict) and set(value) == {"file"}:
+                name = str(value["file"])
+                path = Path(name) if self.base_dir is None else self.base_dir / name
+                data, lines = read_yaml_file(path)
+                return rules_from_dict(data, self.forms, lines=lines, source=str(path),
+                                       used_forms=list(used))
+            return rules_from_dict(value, self.forms, source="scoring", used_forms=list(used),
+                                   lines={k[1:]: v for k, v in self.p.lines.items()
+                                          if k[:1] == ("scoring",)})
+        except DataFileError as exc:
+            self.p.problems.extend(exc.problems)
+            return None
+
+    def check_scoring(self, plan: Plan, rules: ScoringRules) -> None:
+        """The rules fit the plan: their kinds are evaluated here, and every survey
+        sub-criterion is asked of some group that rates units of each kind it applies to."""
+        kinds = {k.code: k for k in plan.unit_kinds}
+        for kind in rules.shares:
+            if kind not in kinds or not kinds[kind].evaluated:
+                self.p.add("scoring_kind", ("scoring",), kind=kind)
+        asked: dict[str, set[str]] = {}
+        for g in plan.groups:
+            if g.form:
+                asked.setdefault(g.form, set()).update(g.rates.kinds)
+        for _, _, sub in rules.subcriteria(method="survey"):
+            for kind, maximum in sub.max.items():
+                if maximum and not any(kind in asked.get(q.form, ()) for q in sub.questions):
+                    self.p.add("scoring_unasked", ("scoring",), code=sub.code, kind=kind)
 
     def deadlines(self, value: Any) -> dict[str, dt.date]:
         m = self.mapping(value, ("deadlines",), required=("survey",))
@@ -748,9 +812,9 @@ class _PlanReader:
             form = m.get("form")
             if form is not None:
                 form = str(form)
-                if form not in self.form_codes:
+                if form not in self.forms:
                     self.p.add("unknown_form", (*path, "form"), value=form,
-                               known=", ".join(self.form_codes) or "-")
+                               known=", ".join(self.forms) or "-")
                     ok = False
             elif quota is not None and quota.is_fixed_size and "form" in m:
                 self.p.add("form_required", (*path, "form"))

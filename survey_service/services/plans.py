@@ -46,8 +46,7 @@ def get_plan_row(session: Session, code: str | None = None) -> SurveyPlan | None
 
 def stored_plan(row: SurveyPlan) -> sampling.Plan:
     """Rebuild the :class:`sampling.Plan` a row was loaded from."""
-    form_codes = [g["form"] for g in row.definition["groups"] if g.get("form")]
-    return sampling.plan_from_dict(row.definition, source=f"plan {row.code}", form_codes=form_codes)
+    return sampling.plan_from_dict(row.definition, source=f"plan {row.code}")
 
 
 def sync_plan(session: Session, plan: sampling.Plan) -> SyncReport:

@@ -11,8 +11,6 @@ import sampling
 from questionnaires.problems import DataFileError
 from sampling import load_plan, load_plan_text
 
-FORMS = ["CT-01", "CT-02", "CH-01"]
-
 SMALL_PLAN = textwrap.dedent("""\
     format: 1
     code: test-plan
@@ -73,7 +71,7 @@ SMALL_PLAN = textwrap.dedent("""\
 
 
 def load(text: str) -> sampling.Plan:
-    return load_plan_text(text, source="plan.yaml", form_codes=FORMS)
+    return load_plan_text(text, source="plan.yaml")
 
 
 def problems_of(text: str) -> DataFileError:
@@ -127,7 +125,7 @@ def test_rated_units_follow_the_group_rule():
 
 def test_plan_round_trips_through_its_dict_and_hash_is_stable():
     plan = load_plan()
-    again = sampling.plan_from_dict(plan.to_dict(), form_codes=[g.form for g in plan.groups if g.form])
+    again = sampling.plan_from_dict(plan.to_dict())
     assert again == plan
     assert again.content_hash == plan.content_hash == load_plan().content_hash
 
@@ -237,13 +235,13 @@ def test_units_file_problems_name_file_and_row(tmp_path: Path):
     text = SMALL_PLAN[:start] + "units:\n  file: units.csv\n" + SMALL_PLAN[end:]
     (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError) as info:
-        load_plan(tmp_path, form_codes=FORMS)
+        load_plan(tmp_path)
     assert info.value.codes == ["unknown_parent"]
     assert info.value.problems[0].place == "units.csv:6, parent"
 
     (tmp_path / "units.csv").unlink()
     with pytest.raises(DataFileError) as info:
-        load_plan(tmp_path / "plan.yaml", form_codes=FORMS)
+        load_plan(tmp_path / "plan.yaml")
     assert "units_file" in info.value.codes
 
 
@@ -253,7 +251,7 @@ def test_units_file_without_required_columns(tmp_path: Path):
     (tmp_path / "plan.yaml").write_text(
         SMALL_PLAN[:start] + "units:\n  file: units.csv\n" + SMALL_PLAN[end:], encoding="utf-8")
     with pytest.raises(DataFileError) as info:
-        load_plan(tmp_path, form_codes=FORMS)
+        load_plan(tmp_path)
     assert "units_columns" in info.value.codes
     assert "kind" in info.value.report("en")
 
