@@ -42,10 +42,12 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["survey_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import auth, i18n, respondent, web
+    from . import api, auth, i18n, respondent, web
 
     i18n.init_app(app)
     auth.init_app(app)
+    auth.csrf.exempt(api.bp)  # the API authenticates each request by its key, not a cookie
+    app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(respondent.bp)
     app.register_blueprint(auth.bp)

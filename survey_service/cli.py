@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import IO, Any, NoReturn, TypeVar
 
 import click
+import yaml
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+import questionnaires
 import sampling
 from questionnaires.problems import DataFileError
 
 from . import config as _config
 from . import create_app, get_db, migrate
-from .services.plans import PlanConflict, get_plan_row, stored_plan, sync_plan
+from .services.plans import PlanConflict, current_plan, get_plan_row, plan_summary, sync_plan
 from .services.slots import SLOT_COLUMNS, iter_slots
 from .services.users import ROLES, UserError, add_user, get_user, new_api_key
 
@@ -78,6 +80,10 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader went away (``... | head``): not an error worth a message.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except DataFileError as exc:
             click.echo(exc.report(_lang()), err=True)
             sys.exit(2)
@@ -176,40 +182,6 @@ def plan() -> None:
     """The survey plan: groups, quotas, totals."""
 
 
-def _plan_summary(p: sampling.Plan) -> dict[str, Any]:
-    totals = p.totals()
-    return {
-        "plan": p.code,
-        "title": p.title.vi,
-        "title_en": p.title.en,
-        "province": p.province,
-        "year": p.year,
-        "deadlines": {k: v.isoformat() for k, v in p.deadlines.items()},
-        "groups": [
-            {
-                "code": g.code,
-                "level": g.level,
-                "name": g.name.vi,
-                "name_en": g.name.en,
-                "form": g.form,
-                "rates": g.rates.to_dict(),
-                "quota": (
-                    {"fixed": g.quota.fixed} if g.quota.fixed is not None
-                    else {"per": g.quota.per, "count": g.quota.count} if g.quota.per
-                    else {"separate_plan": g.quota.separate_plan}
-                ),
-                "forms": p.group_total(g),
-            }
-            for g in p.groups
-        ],
-        "levels": [
-            {"code": lv.code, "name": lv.name.vi, "name_en": lv.name.en, "forms": totals[lv.code]}
-            for lv in p.levels
-        ],
-        "total": totals["total"],
-    }
-
-
 @plan.command("show")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--plan", "plan_ref", default=None,
@@ -221,11 +193,10 @@ def plan_show(as_json: bool, plan_ref: str | None) -> None:
         p = sampling.load_plan(plan_ref)
     elif _database_is_initialised(_app()):
         with _session() as session:
-            row = get_plan_row(session)
-            p = stored_plan(row) if row else sampling.load_plan()
+            p = current_plan(session) or sampling.load_plan()
     else:
         p = sampling.load_plan()
-    summary = _plan_summary(p)
+    summary = plan_summary(p)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -274,7 +245,7 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
         if row is None:
             fail("chưa nạp kế hoạch nào; hãy chạy: survey-service init",
                  "no plan is loaded; run: survey-service init")
-        p = stored_plan(row)
+        p = current_plan(session)
         if group is not None and group not in {g.code for g in p.groups}:
             fail(f"không có nhóm '{group}' (có: {', '.join(g.code for g in p.groups)})",
                  f"there is no group '{group}' (groups: {', '.join(g.code for g in p.groups)})")
@@ -302,6 +273,113 @@ def _open_output(path: str | None) -> Iterator[IO[str]]:
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
         yield fh
     tmp.replace(path)  # never leave a half-written file under the real name
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _plan_for_reading() -> sampling.Plan:
+    """The plan in the database, or the built-in plan before ``init``."""
+    if _database_is_initialised(_app()):
+        with _session() as session:
+            plan = current_plan(session)
+        if plan is not None:
+            return plan
+    return sampling.load_plan()
+
+
+@main.command("export")
+@click.argument("table", type=click.Choice(["codebook"]))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of standard output.")
+@friendly_errors
+def export(table: str, fmt: str, output: str | None) -> None:
+    """Export a table: ``codebook`` (every question with its criterion and weighted options)."""
+    plan = _plan_for_reading()
+    forms = list(plan.forms.values())
+    with _open_output(output) as fh:
+        if fmt == "json":
+            json.dump({"plan": plan.code, "questions": questionnaires.codebook(forms)}, fh,
+                      ensure_ascii=False, indent=2)
+            fh.write("\n")
+        else:
+            writer = csv.DictWriter(fh, fieldnames=questionnaires.CODEBOOK_ROW_FIELDS,
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(questionnaires.codebook_rows(forms))
+
+
+# --------------------------------------------------------------------------- forms
+
+
+@main.group()
+def forms() -> None:
+    """Questionnaires: XLSForm interchange and checks."""
+
+
+def _read_form(path: str) -> questionnaires.Form:
+    if path.lower().endswith((".xlsx", ".xlsm")):
+        return questionnaires.from_xlsform(path)
+    return questionnaires.load_form(path)
+
+
+@forms.command("export")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["xlsform", "yaml"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@friendly_errors
+def forms_export(code: str, fmt: str, output: str) -> None:
+    """Write form CODE of the plan as an XLSForm workbook (or as YAML)."""
+    plan = _plan_for_reading()
+    form = plan.forms.get(code)
+    if form is None:
+        fail(f"kế hoạch không có phiếu '{code}' (có: {', '.join(plan.forms)})",
+             f"the plan has no form '{code}' (forms: {', '.join(plan.forms)})")
+    tmp = Path(output).with_name(Path(output).name + ".part")
+    if fmt == "xlsform":
+        questionnaires.to_xlsform(form, tmp)
+    else:
+        tmp.write_text(yaml.safe_dump(form.to_dict(), allow_unicode=True, sort_keys=False),
+                       encoding="utf-8")
+    tmp.replace(output)
+    say(f"Đã ghi phiếu {code} ({form.version}) vào {output}.",
+        f"Wrote form {code} ({form.version}) to {output}.")
+
+
+@forms.command("import")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="The YAML file to write (default: FORM-CODE.yaml beside the workbook).")
+@friendly_errors
+def forms_import(workbook: str, output: str | None) -> None:
+    """Turn an XLSForm workbook into a questionnaire file of this service (YAML).
+
+    List the file under ``questionnaires:`` in a plan to use it.
+    """
+    form = questionnaires.from_xlsform(workbook)
+    target = Path(output) if output else Path(workbook).with_name(f"{form.code}.yaml")
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_text(yaml.safe_dump(form.to_dict(), allow_unicode=True, sort_keys=False),
+                   encoding="utf-8")
+    tmp.replace(target)
+    say(f"Đã nhập phiếu {form.code} ({form.version}, {sum(1 for _ in form.questions())} câu) "
+        f"vào {target}.",
+        f"Imported form {form.code} ({form.version}, {sum(1 for _ in form.questions())} "
+        f"questions) into {target}.")
+
+
+@forms.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@friendly_errors
+def forms_check(path: str) -> None:
+    """Check a questionnaire file (YAML, or an XLSForm workbook) and report every problem."""
+    form = _read_form(path)
+    scored = sum(1 for _ in form.scored_questions())
+    say(f"{path}: phiếu {form.code} ({form.version}) hợp lệ: {sum(1 for _ in form.questions())} "
+        f"câu, {scored} câu tính điểm; mã nội dung {form.content_hash[:12]}.",
+        f"{path}: form {form.code} ({form.version}) is valid: {sum(1 for _ in form.questions())} "
+        f"questions, {scored} scored; content hash {form.content_hash[:12]}.")
 
 
 # --------------------------------------------------------------------------- users

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +48,60 @@ def get_plan_row(session: Session, code: str | None = None) -> SurveyPlan | None
 def stored_plan(row: SurveyPlan) -> sampling.Plan:
     """Rebuild the :class:`sampling.Plan` a row was loaded from."""
     return sampling.plan_from_dict(row.definition, source=f"plan {row.code}")
+
+
+_PARSED: dict[str, sampling.Plan] = {}
+
+
+def current_plan(session: Session, code: str | None = None) -> sampling.Plan | None:
+    """The stored plan (``code``, or the latest loaded), parsed once per content hash."""
+    row = get_plan_row(session, code)
+    if row is None:
+        return None
+    plan = _PARSED.get(row.content_hash)
+    if plan is None:
+        plan = _PARSED[row.content_hash] = stored_plan(row)
+    return plan
+
+
+def plan_summary(p: sampling.Plan) -> dict[str, Any]:
+    """The plan as the API and ``plan show --json`` give it."""
+    totals = p.totals()
+    return {
+        "plan": p.code,
+        "title": p.title.vi,
+        "title_en": p.title.en,
+        "province": p.province,
+        "year": p.year,
+        "deadlines": {k: v.isoformat() for k, v in p.deadlines.items()},
+        "groups": [
+            {
+                "code": grp.code,
+                "level": grp.level,
+                "name": grp.name.vi,
+                "name_en": grp.name.en,
+                "form": grp.form,
+                "rates": grp.rates.to_dict(),
+                "quota": _quota(grp.quota),
+                "forms": p.group_total(grp),
+            }
+            for grp in p.groups
+        ],
+        "levels": [
+            {"code": lv.code, "name": lv.name.vi, "name_en": lv.name.en, "forms": totals[lv.code]}
+            for lv in p.levels
+        ],
+        "total": totals["total"],
+    }
+
+
+def _quota(q: Any) -> dict[str, Any]:
+    if q.fixed is not None:
+        return {"fixed": q.fixed}
+    if q.per is not None:
+        return {"per": q.per, "count": q.count}
+    return {"separate_plan": q.separate_plan}
+
 
 
 def sync_plan(session: Session, plan: sampling.Plan) -> SyncReport:
