@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, request
+from flask_compress import Compress
 
 from . import config as _config
 from .db import Database
@@ -24,6 +25,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     database URL and the secret key).
     """
     app = Flask(__name__, instance_relative_config=True)
+    # Pages go to phones on slow links: no blank lines left by template tags.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.instance_path = str(_config.instance_path(app.instance_path))
     folder = _config.instance_path(app.instance_path)
     base = _config.from_environment(folder) if not (
@@ -41,12 +45,17 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(settings)
 
     app.extensions["survey_db"] = Database(app.config["DATABASE_URL"])
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json", "text/csv"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 300)
+    Compress(app)
 
     from . import api, auth, i18n, respondent, web
 
     i18n.init_app(app)
     auth.init_app(app)
     auth.csrf.exempt(api.bp)  # the API authenticates each request by its key, not a cookie
+    auth.csrf.exempt(respondent.bp)  # signed per-page form tokens, no cookie (see respondent)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(respondent.bp)

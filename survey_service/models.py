@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sampling.slots import SlotStatus, check_transition
@@ -177,3 +177,86 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class QuestionnaireVersion(Base):
+    """A questionnaire exactly as respondents saw it: one row per content hash."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("code", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40))
+    #: SHA-256 of the form's canonical JSON (``questionnaires.Form.content_hash``).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The whole form (``Form.to_dict()``).
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Draft(Base):
+    """Answers saved page by page while a respondent fills a form.
+
+    Keyed by the slot (the link is the key to resume, on any device), and deleted in
+    the transaction that turns it into a :class:`Response`.
+    """
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), unique=True)
+    #: The questionnaire version the respondent started with.
+    form_hash: Mapped[str] = mapped_column(String(64))
+    #: ``question`` or ``question@unit`` -> the normalised answer.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The page shown last, and the furthest page reached (pages beyond need earlier ones).
+    page: Mapped[int] = mapped_column(default=0)
+    furthest: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+
+
+class Response(Base):
+    """A completed form, anonymous by construction.
+
+    It keeps what analysis needs (group, form version, the respondent's own unit only
+    where that is the unit rated, the answers, the day) and nothing that leads back to
+    a slot, a token, an address or a time of day.  Its id is random, so the order of
+    ids says nothing about the order of completion.
+    """
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
+    group_code: Mapped[str] = mapped_column(String(20))
+    form_code: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[str] = mapped_column(String(40))
+    form_hash: Mapped[str] = mapped_column(String(64))
+    #: The respondent's own unit, only for groups that rate their own unit (it is then
+    #: the rated unit: a district, never a commune or an office).
+    own_unit: Mapped[str | None] = mapped_column(String(80))
+    #: ``web`` or ``paper``.
+    channel: Mapped[str] = mapped_column(String(10))
+    #: The day of completion (local to the province), never the time.
+    completed_on: Mapped[dt.date]
+
+    answers: Mapped[list[ResponseAnswer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan")
+
+
+class ResponseAnswer(Base):
+    """One answer of a response; ``rated_unit`` is empty for questions not about a unit.
+
+    The key is natural (no sequence), so row ids cannot reveal completion order.
+    """
+
+    __tablename__ = "response_answers"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    rated_unit: Mapped[str] = mapped_column(String(80), primary_key=True, default="")
+    question: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")

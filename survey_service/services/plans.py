@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import questionnaires
 import sampling
 from sampling.slots import SlotStatus, make_slot_code, new_token
 
-from ..models import QuotaPlace, RespondentGroup, Slot, SurveyPlan, Unit
+from ..models import QuestionnaireVersion, QuotaPlace, RespondentGroup, Slot, SurveyPlan, Unit
 
 
 class PlanConflict(ValueError):
@@ -126,12 +127,40 @@ def sync_plan(session: Session, plan: sampling.Plan) -> SyncReport:
         row.content_hash, row.definition = plan.content_hash, plan.to_dict()
         report.plan_updated = True
 
+    _sync_questionnaires(session, plan, report)
     units = _sync_units(session, row, plan, report)
     groups = _sync_groups(session, row, plan, report)
     places = _sync_places(session, plan, units, groups, report)
     _sync_slots(session, row, places, groups, report)
     session.flush()
     return report
+
+
+def _sync_questionnaires(session: Session, plan: sampling.Plan, report: SyncReport) -> None:
+    """Keep every version of every form the plan uses (responses name the version)."""
+    stored = set(session.execute(select(QuestionnaireVersion.code,
+                                        QuestionnaireVersion.content_hash)).all())
+    for form in plan.forms.values():
+        if (form.code, form.content_hash) not in stored:
+            session.add(QuestionnaireVersion(code=form.code, version=form.version,
+                                             content_hash=form.content_hash,
+                                             definition=form.to_dict()))
+            report.created["questionnaire_versions"] += 1
+
+
+_FORMS: dict[str, questionnaires.Form] = {}
+
+
+def form_by_hash(session: Session, content_hash: str) -> questionnaires.Form | None:
+    """The stored questionnaire version with ``content_hash`` (parsed once per process)."""
+    form = _FORMS.get(content_hash)
+    if form is None:
+        row = session.scalar(select(QuestionnaireVersion).where(
+            QuestionnaireVersion.content_hash == content_hash))
+        if row is None:
+            return None
+        form = _FORMS[content_hash] = questionnaires.form_from_dict(row.definition)
+    return form
 
 
 def _sync_units(session: Session, row: SurveyPlan, plan: sampling.Plan,

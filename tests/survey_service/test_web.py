@@ -37,9 +37,9 @@ def test_spent_and_voided_links_answer_410(loaded, db, client):
     completed = _slot(db, "completed")
     response = client.get(f"/s/{completed}")
     assert response.status_code == 410
-    assert "đã được trả lời" in response.get_data(as_text=True)
+    assert "đã được gửi" in response.get_data(as_text=True)
     english = client.get(f"/s/{completed}?lang=en")
-    assert "has been answered" in english.get_data(as_text=True)
+    assert "has been sent" in english.get_data(as_text=True)
 
 
 def test_voided_link_answers_410(loaded, db, client):

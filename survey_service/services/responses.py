@@ -1,0 +1,127 @@
+"""Drafts and responses: saving a page, and finalising a slot exactly once.
+
+Every write that depends on a slot being open *starts* with a conditional UPDATE of
+the slot row (``... WHERE id = :id AND status IN (open states)``).  On PostgreSQL that
+takes the row's lock, on SQLite the database's single write lock, so the check and the
+write that follows are one atomic step whatever the number of server processes.  A
+read-then-write ("is it completed? then insert") is the race behind duplicate and
+overfilled responses in other survey platforms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sampling.slots import OPEN_STATES, SlotStatus
+
+from ..models import Draft, Response, ResponseAnswer, Slot
+
+_OPEN = [s.value for s in OPEN_STATES]
+_NOT_STARTED = [SlotStatus.ISSUED.value, SlotStatus.HANDED_OUT.value]
+
+#: The province's time zone: the day of completion is the day there.
+PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def claim_open_slot(session: Session, slot_id: int, *, start: bool = True) -> bool:
+    """Lock the slot if it is open (and mark it started); False if it is closed.
+
+    Must be the first statement of the transaction that writes for the slot.
+    """
+    values: dict[str, Any] = {"status": Slot.status}
+    if start:
+        values["status"] = case((Slot.status.in_(_NOT_STARTED), SlotStatus.STARTED.value),
+                                else_=Slot.status)
+    result = session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.status.in_(_OPEN)).values(**values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def mark_started(session: Session, slot_id: int) -> None:
+    """Opening a link marks its slot started (no write when it already is)."""
+    session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.status.in_(_NOT_STARTED))
+        .values(status=SlotStatus.STARTED.value).execution_options(synchronize_session=False))
+    session.commit()
+
+
+def get_draft(session: Session, slot_id: int) -> Draft | None:
+    """The slot's draft, if any."""
+    return session.scalar(select(Draft).where(Draft.slot_id == slot_id))
+
+
+def save_page(session: Session, slot_id: int, form_hash: str, values: Mapping[str, Any],
+              page: int, furthest: int) -> bool:
+    """Merge one page's answers into the slot's draft, in one transaction.
+
+    Returns False (and writes nothing) when the slot is no longer open.  Two
+    devices saving at once are serialised by the slot lock; the later page wins
+    for the answers it carries, the others are kept.
+    """
+    try:
+        if not claim_open_slot(session, slot_id):
+            session.rollback()
+            return False
+        draft = get_draft(session, slot_id)
+        if draft is None:
+            draft = Draft(slot_id=slot_id, form_hash=form_hash, answers={}, page=0, furthest=0)
+            session.add(draft)
+        merged = dict(draft.answers or {})
+        for key, value in values.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        draft.answers = merged
+        draft.page = page
+        draft.furthest = max(draft.furthest or 0, furthest)
+        session.commit()
+        return True
+    except IntegrityError:  # pragma: no cover - only if the slot lock did not serialise
+        session.rollback()
+        raise
+
+
+def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, form_code: str,
+             form_version: str, form_hash: str, own_unit: str | None, channel: str,
+             answers: Mapping[str, Any] | None = None) -> bool:
+    """Complete the slot and store its anonymous response, exactly once.
+
+    The first statement moves the slot to ``completed`` only if it is open.  If it
+    changed a row, the draft's answers (or ``answers``, for a paper form) become a
+    :class:`~survey_service.models.Response` and the draft is deleted, all in one
+    transaction; if it changed none, the slot was already completed or voided and
+    nothing is written.  Returns whether this call completed the slot.
+    """
+    result = session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.status.in_(_OPEN))
+        .values(status=SlotStatus.COMPLETED.value).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    if answers is None:
+        draft = get_draft(session, slot_id)
+        answers = dict(draft.answers) if draft is not None else {}
+    response = Response(
+        id=uuid.uuid4().hex, plan_id=plan_id, group_code=group_code, form_code=form_code,
+        form_version=form_version, form_hash=form_hash, own_unit=own_unit, channel=channel,
+        completed_on=dt.datetime.now(PROVINCE_TZ).date())
+    for key, value in sorted(answers.items()):
+        if value is None or value == "":
+            continue
+        question, _, unit = key.partition("@")
+        response.answers.append(ResponseAnswer(rated_unit=unit, question=question,
+                                               value=str(value)))
+    session.add(response)
+    session.execute(delete(Draft).where(Draft.slot_id == slot_id))
+    session.commit()
+    return True
