@@ -170,6 +170,13 @@ def _render(ctx: _Context, index: int, *, raw: dict[str, str] | None = None,
     ), status
 
 
+def _completed_meanwhile(slot_id: int) -> bool:
+    """Whether the slot is completed now (read afresh, outside the request's snapshot)."""
+    session = db_session()
+    session.rollback()
+    return session.scalar(select(Slot.status).where(Slot.id == slot_id)) == SlotStatus.COMPLETED.value
+
+
 def _page_url(token: str, index: int) -> str:
     args: dict[str, Any] = {"token": token, "p": index}
     if request.args.get("lang") in ("vi", "en"):
@@ -202,6 +209,8 @@ def save(token: str):  # type: ignore[no-untyped-def]
         return error if error is not None else _completed(200)
     index = request.form.get("page", type=int)
     if index is None or not 0 <= index < len(ctx.pages) or index > ctx.furthest:
+        if _completed_meanwhile(ctx.slot.id):  # a racing submit finished it just now
+            return _completed(200)
         return _message(t("Trang không hợp lệ", "Invalid page"),
                         t("Trang này không thuộc phiếu. Hãy mở lại đường dẫn của Ông/Bà.",
                           "This page is not part of the form. Please open your link again."),
@@ -219,7 +228,8 @@ def save(token: str):  # type: ignore[no-untyped-def]
     if action == "send" and page.kind == REVIEW:
         gap = missing_answers(ctx.pages, ctx.answers)
         if gap is not None:
-            save_page(session, ctx.slot.id, ctx.form.content_hash, {}, gap, ctx.furthest)
+            if not save_page(session, ctx.slot.id, ctx.form.content_hash, {}, gap, ctx.furthest):
+                return _completed(200)  # a racing submit completed it meanwhile
             return redirect(_page_url(token, gap), code=303)
         finalise(session, ctx.slot.id, plan_id=ctx.slot.plan_id, group_code=ctx.group.code,
                  form_code=ctx.form.code, form_version=ctx.form.version,
