@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, request
-from flask_compress import Compress
 
+from . import compression
 from . import config as _config
 from .db import Database
 
@@ -45,12 +45,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(settings)
 
     app.extensions["survey_db"] = Database(app.config["DATABASE_URL"])
-    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json", "text/csv"])
-    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_MIN_SIZE", 300)
-    Compress(app)
+    compression.init_app(app)
 
-    from . import api, auth, i18n, respondent, web
+    from . import api, auth, i18n, respondent, staff, web
 
     i18n.init_app(app)
     auth.init_app(app)
@@ -60,6 +57,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(respondent.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(staff.bp)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

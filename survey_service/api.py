@@ -7,6 +7,7 @@ an answer to a slot.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -18,7 +19,9 @@ import questionnaires
 
 from . import db_session
 from .models import User
-from .services.plans import current_plan, plan_summary
+from .services.plans import current_plan, get_plan_row, plan_summary
+from .services.progress import progress as progress_report
+from .services.responses import PROVINCE_TZ
 from .services.users import hash_api_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,6 +93,19 @@ def codebook():  # type: ignore[no-untyped-def]
     return jsonify({"plan": p.code, "questions": questionnaires.codebook(p.forms.values())})
 
 
+@bp.get("/progress")
+@require_key(*ALL_ROLES)
+def progress():  # type: ignore[no-untyped-def]
+    """Field work against the plan: per group, unit, district and group x unit."""
+    p, error = _plan_or_404()
+    if error:
+        return error
+    session = db_session()
+    report = progress_report(session, get_plan_row(session, p.code), p,
+                             dt.datetime.now(PROVINCE_TZ).date())
+    return jsonify(report.as_dict())
+
+
 @bp.get("/openapi.json")
 def openapi():  # type: ignore[no-untyped-def]
     """The OpenAPI document of this API."""
@@ -111,6 +127,12 @@ OPENAPI: dict[str, Any] = {
                 "status": {"type": "integer"},
                 "error": {"type": "object", "properties": {
                     "vi": {"type": "string"}, "en": {"type": "string"}}}}},
+            "Counts": {"type": "object", "required": [
+                "code", "planned", "handed_out", "started", "completed"], "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"},
+                "planned": {"type": "integer"}, "handed_out": {"type": "integer"},
+                "started": {"type": "integer"}, "completed": {"type": "integer"},
+                "completed_pct": {"type": "number"}, "behind": {"type": "boolean"}}},
             "Option": {"type": "object", "required": ["value", "label", "weight"], "properties": {
                 "value": {"type": "string"}, "label": {"type": "string"},
                 "label_en": {"type": "string"},
@@ -139,6 +161,19 @@ OPENAPI: dict[str, Any] = {
                         "criterion": {"type": "string"}, "label": {"type": "string"},
                         "options": {"type": "array", "items": {
                             "$ref": "#/components/schemas/Option"}}}}}}}}}},
+                "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
+        "/progress": {"get": {
+            "summary": "Field work against the plan: planned, handed out, started, completed",
+            "responses": {"200": {"description": "Progress", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["total", "groups", "units", "cells"],
+                           "properties": {
+                    "days_left": {"type": "integer"},
+                    "total": {"$ref": "#/components/schemas/Counts"},
+                    "groups": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
+                    "units": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
+                    "districts": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
+                    "cells": {"type": "array", "items": {"type": "object", "required": [
+                        "group", "unit", "planned", "handed_out", "started", "completed"]}}}}}}},
                 "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},

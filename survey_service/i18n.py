@@ -7,19 +7,33 @@ its translation (``t("Đăng nhập", "Sign in")``), so a text can never lack on
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, request, session, url_for
 
 LANGS = ("vi", "en")
 
 
 def current_lang() -> str:
-    """The language of the current request."""
+    """The language of the current request.
+
+    Respondent pages (``/s/...``) take it from the URL only and never touch the
+    session, so they set no cookie; staff pages remember it in the session.
+    """
     if "lang" not in g:
         asked = request.args.get("lang")
-        if asked in LANGS:
-            session["lang"] = asked
-        g.lang = session.get("lang") or current_app.config.get("DEFAULT_LANG", "vi")
+        default = current_app.config.get("DEFAULT_LANG", "vi")
+        if request.path.startswith("/s/"):
+            g.lang = asked if asked in LANGS else default
+        else:
+            if asked in LANGS:
+                session["lang"] = asked
+            g.lang = session.get("lang") or default
     return g.lang
+
+
+def lang_url(lang: str) -> str:
+    """The current page in ``lang``, keeping the rest of its query (page number...)."""
+    args = {**request.args.to_dict(), "lang": lang}
+    return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
 
 
 def t(vi: str, en: str) -> str:
@@ -32,4 +46,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, object]:
-        return {"t": t, "lang": current_lang()}
+        return {"t": t, "lang": current_lang(), "lang_url": lang_url}

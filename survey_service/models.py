@@ -260,3 +260,35 @@ class ResponseAnswer(Base):
     value: Mapped[str] = mapped_column(Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class DistributionEvent(Base):
+    """Field work on a slot: handed out, voided (lost, spoiled), replaced, entered on paper."""
+
+    __tablename__ = "distribution_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    #: ``handed_out``, ``voided``, ``replacement`` or ``paper_entry``.
+    action: Mapped[str] = mapped_column(String(20))
+    #: The unit or contact point the card went to, or the reason of a void.
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    #: The day it happened (as recorded by staff).
+    on_date: Mapped[dt.date]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class AuditEntry(Base):
+    """One staff action, append-only: the database refuses to change or delete a row."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The user name as typed (kept for failed sign-ins of unknown names too).
+    user_name: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

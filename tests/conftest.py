@@ -9,6 +9,7 @@ server is an error: CI must never pass by skipping the production database.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ POSTGRES_URL = os.environ.get("SURVEY_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = bool(os.environ.get("SURVEY_REQUIRE_POSTGRES"))
 
 
-def _postgres_database() -> Iterator[str]:
+def _postgres_database(template: str | None = None) -> Iterator[str]:
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("SURVEY_REQUIRE_POSTGRES is set but SURVEY_TEST_POSTGRES_URL is not")
@@ -29,7 +30,8 @@ def _postgres_database() -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{suffix}'))
     url = sa.make_url(POSTGRES_URL).set(database=name)
     try:
         yield url.render_as_string(hide_password=False)
@@ -80,21 +82,69 @@ def cli(cli_env: dict[str, str]):
     return run
 
 
+def _build_loaded(url: str) -> None:
+    """Migrate an empty database and load the built-in plan into it."""
+    import sampling
+    from survey_service.db import Database
+    from survey_service.migrate import upgrade
+    from survey_service.services.plans import sync_plan
+
+    database = Database(url)
+    try:
+        upgrade(database.engine)
+        with database.session() as session:
+            sync_plan(session, sampling.load_plan())
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the built-in plan loaded, built once and copied per test."""
+    path = tmp_path_factory.mktemp("template") / "loaded.db"
+    _build_loaded(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A PostgreSQL database with the built-in plan loaded, used as a template."""
+    for url in _postgres_database():
+        _build_loaded(url)
+        yield sa.make_url(url).database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def loaded_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database holding the built-in plan (1,193 slots), copied from a template."""
+    if request.param == "sqlite":
+        path = tmp_path / "survey.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _postgres_database(template=request.getfixturevalue("_postgres_template"))
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path):
-    """An application on a migrated, empty database."""
-    from survey_service import create_app, get_db, migrate
+def app(loaded_url: str, tmp_path: Path):
+    """An application on a migrated database with the built-in plan loaded."""
+    from survey_service import create_app, get_db
 
     application = create_app({
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": loaded_url,
         "SECRET_KEY": "test-secret",
         "BASE_URL": "http://survey.test",
         "TESTING": True,
     })
     application.instance_path = str(tmp_path / "instance")
-    migrate.upgrade(get_db(application).engine)
     yield application
     get_db(application).dispose()
+
+
+@pytest.fixture
+def database_url_of_app(loaded_url: str) -> str:
+    """The URL of the ``app`` fixture's database (for server processes)."""
+    return loaded_url
 
 
 @pytest.fixture
@@ -106,13 +156,8 @@ def db(app):
 
 
 @pytest.fixture
-def loaded(app, db):
+def loaded(app):
     """The application with the built-in plan loaded (1,193 slots)."""
-    import sampling
-    from survey_service.services.plans import sync_plan
-
-    with db.session() as session:
-        sync_plan(session, sampling.load_plan())
     return app
 
 

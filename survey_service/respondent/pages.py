@@ -143,8 +143,15 @@ class PageInput:
     unknown_unit: bool = False
 
 
-def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, Any]) -> PageInput:
-    """Check the answers sent for ``page`` (field name = question code).
+def field_suffix(page: Page, *, all_on_one: bool = False) -> str:
+    """What follows the question code in a field's name: nothing on a phone page (one
+    unit per page); ``@unit`` when every page is on one sheet (paper entry)."""
+    return f"@{page.unit.code}" if all_on_one and page.unit is not None else ""
+
+
+def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, Any],
+              suffix: str = "") -> PageInput:
+    """Check the answers sent for ``page`` (field name = question code + ``suffix``).
 
     Returns the normalised answers to store (keyed as in drafts), the raw texts to
     show again, and an :class:`AnswerError` per question that needs fixing.  On a
@@ -154,11 +161,11 @@ def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, An
     values: dict[str, Any] = {}
     raw: dict[str, str] = {}
     errors: dict[str, AnswerError] = {}
-    unknown_unit = page.unit is not None and form_data.get(UNKNOWN_UNIT_FIELD) == "1"
+    unknown_unit = page.unit is not None and form_data.get(UNKNOWN_UNIT_FIELD + suffix) == "1"
     merged = dict(answers)
     for question in page.questions():
         key = answer_key(question, page.unit)
-        text = form_data.get(question.code)
+        text = form_data.get(question.code + suffix)
         if text is not None:
             raw[question.code] = text
         if unknown_unit:

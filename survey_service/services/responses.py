@@ -93,14 +93,15 @@ def save_page(session: Session, slot_id: int, form_hash: str, values: Mapping[st
 
 def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, form_code: str,
              form_version: str, form_hash: str, own_unit: str | None, channel: str,
-             answers: Mapping[str, Any] | None = None) -> bool:
+             answers: Mapping[str, Any] | None = None, commit: bool = True) -> bool:
     """Complete the slot and store its anonymous response, exactly once.
 
     The first statement moves the slot to ``completed`` only if it is open.  If it
     changed a row, the draft's answers (or ``answers``, for a paper form) become a
     :class:`~survey_service.models.Response` and the draft is deleted, all in one
     transaction; if it changed none, the slot was already completed or voided and
-    nothing is written.  Returns whether this call completed the slot.
+    nothing is written.  Returns whether this call completed the slot.  With
+    ``commit=False`` the caller commits (to add its audit entry to the same transaction).
     """
     result = session.execute(
         update(Slot).where(Slot.id == slot_id, Slot.status.in_(_OPEN))
@@ -123,5 +124,6 @@ def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, f
                                                value=str(value)))
     session.add(response)
     session.execute(delete(Draft).where(Draft.slot_id == slot_id))
-    session.commit()
+    if commit:
+        session.commit()
     return True

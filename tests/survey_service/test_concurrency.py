@@ -36,10 +36,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(loaded, database_url: str, tmp_path: Path):
+def server(loaded, database_url_of_app: str, tmp_path: Path):
     """gunicorn with 4 worker processes on the test database."""
     port = _free_port()
-    env = {**os.environ, "SURVEY_DATABASE_URL": database_url, "SURVEY_SECRET_KEY": "test-secret",
+    env = {**os.environ, "SURVEY_DATABASE_URL": database_url_of_app, "SURVEY_SECRET_KEY": "test-secret",
            "SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_BASE_URL": "http://survey.test"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen([str(gunicorn), "-w", "4", "-b", f"127.0.0.1:{port}", "--log-level",
