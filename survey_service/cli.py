@@ -227,8 +227,8 @@ def slots() -> None:
 @slots.command("export")
 @click.option("--group", default=None, help="Only this group (e.g. I.3).")
 @click.option("--unit", default=None, help="Only this unit (or the units under it).")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), required=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf", "zip"]), required=True,
+              help="csv: one row per slot; pdf: printable cards with QR codes; zip: QR images.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--include-voided", is_flag=True, help="Also list voided slots.")
@@ -253,6 +253,9 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
             fail(f"không có đơn vị '{unit}'", f"there is no unit '{unit}'")
         rows = iter_slots(session, row, app.config["BASE_URL"], group=group, unit=unit,
                           include_voided=include_voided)
+        if fmt in ("pdf", "zip"):
+            _write_cards(list(rows), p, fmt, output)
+            return
         with _open_output(output) as fh:
             writer = csv.DictWriter(fh, fieldnames=SLOT_COLUMNS, lineterminator="\n")
             writer.writeheader()
@@ -262,6 +265,28 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
                 count += 1
     if output:
         say(f"Đã ghi {count} phiếu vào {output}.", f"Wrote {count} slots to {output}.", err=True)
+
+
+def _write_cards(rows: list[Any], plan: sampling.Plan, fmt: str, output: str | None) -> None:
+    """Printable cards (PDF) or QR images (zip), with a progress bar on long runs."""
+    from .services import cards
+
+    if output is None:
+        fail("hãy chọn tệp ghi ra bằng -o (ví dụ -o the.pdf)",
+             "choose the output file with -o (for example -o cards.pdf)")
+    label = "Đang tạo thẻ" if _lang() == "vi" else "Making cards"
+    with click.progressbar(length=len(rows), label=label, file=sys.stderr,
+                           show_pos=True) as bar:
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - bar.pos)
+
+        data = (cards.cards_pdf(rows, plan, lang=_lang(), progress=progress) if fmt == "pdf"
+                else cards.qr_zip(rows, progress=progress))
+    tmp = Path(output).with_name(Path(output).name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(output)
+    say(f"Đã ghi {len(rows)} thẻ vào {output} ({len(data) // 1024} KB).",
+        f"Wrote {len(rows)} cards to {output} ({len(data) // 1024} KB).", err=True)
 
 
 @contextmanager

@@ -311,10 +311,14 @@ def progress_page():  # type: ignore[no-untyped-def]
     lang = current_lang()
     rows = [{"label": f"{g.code} {g.name}", **g.counts.as_dict()} for g in report.groups]
     districts = [{"label": d.name, **d.counts.as_dict()} for d in report.districts]
+    expected = 100 * report.expected_share
     return render_template(
         "staff/progress.html", report=report,
-        group_chart=charts.progress_bars(rows, title=t("Theo nhóm", "By group"), lang=lang),
-        district_chart=charts.progress_bars(districts, title=t("Theo huyện", "By district"), lang=lang))
+        days_left=charts.days_left_text(report.today, report.deadline, lang),
+        group_chart=charts.progress_bars(rows, title=t("Theo nhóm", "By group"), lang=lang,
+                                         expected_pct=expected),
+        district_chart=charts.progress_bars(districts, title=t("Theo huyện", "By district"),
+                                            lang=lang, expected_pct=expected))
 
 
 @bp.get("/progress.<fmt>")
