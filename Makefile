@@ -20,7 +20,8 @@ run: $(STAMP)
 	$(BIN)/survey-service serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
-	SURVEY_REQUIRE_POSTGRES=1 scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/ensure-chromium
+	SURVEY_REQUIRE_BROWSER=1 SURVEY_REQUIRE_POSTGRES=1 scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint-imports: $(STAMP)
 	$(BIN)/lint-imports

@@ -24,6 +24,13 @@ from .plan import (
     plan_from_dict,
     resolve_plan_path,
 )
+from .selection import next_reserve, read_roster, select_respondents
+from .statistics import (
+    margin_of_error,
+    quota_precision,
+    sample_size_proportion,
+    sample_size_slovin,
+)
 
 __all__ = [
     "DEFAULT_PLAN",
@@ -41,6 +48,13 @@ __all__ = [
     "builtin_plan_names",
     "load_plan",
     "load_plan_text",
+    "margin_of_error",
+    "next_reserve",
     "plan_from_dict",
+    "quota_precision",
+    "read_roster",
     "resolve_plan_path",
+    "sample_size_proportion",
+    "sample_size_slovin",
+    "select_respondents",
 ]

@@ -54,7 +54,7 @@ def require_key(*roles: str) -> Callable[[F], F]:
                 select(User).where(User.api_key_hash == hash_api_key(key.strip())))
             if user is None or not user.active:
                 return _error(401, "Khóa API không hợp lệ.", "Invalid API key.")
-            if user.role not in roles:
+            if user.role != "admin" and user.role not in roles:
                 return _error(403, f"Vai trò '{user.role}' không được xem mục này.",
                               f"The role '{user.role}' may not read this.")
             g.api_user = user
@@ -104,6 +104,43 @@ def progress():  # type: ignore[no-untyped-def]
     report = progress_report(session, get_plan_row(session, p.code), p,
                              dt.datetime.now(PROVINCE_TZ).date())
     return jsonify(report.as_dict())
+
+
+def _results():  # type: ignore[no-untyped-def]
+    from .services import results
+
+    p, error = _plan_or_404()
+    if error:
+        return None, None, error
+    session = db_session()
+    computed = results.compute(session, get_plan_row(session, p.code), p)
+    return p, computed, None
+
+
+@bp.get("/scores")
+@require_key("analyst")
+def scores():  # type: ignore[no-untyped-def]
+    """Survey points per rated unit and sub-criterion, with their intervals."""
+    from .services import results
+
+    p, computed, error = _results()
+    if error:
+        return error
+    return jsonify({"plan": p.code, "responses": computed.responses,
+                    "scores": results.score_records(computed)})
+
+
+@bp.get("/index")
+@require_key("analyst")
+def index():  # type: ignore[no-untyped-def]
+    """The index per unit: appraisal, survey, total, index %, rank with interval, grade."""
+    from .services import results
+
+    p, computed, error = _results()
+    if error:
+        return error
+    return jsonify({"plan": p.code, "responses": computed.responses,
+                    "index": results.index_records(computed)})
 
 
 @bp.get("/openapi.json")
@@ -174,6 +211,21 @@ OPENAPI: dict[str, Any] = {
                     "districts": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
                     "cells": {"type": "array", "items": {"type": "object", "required": [
                         "group", "unit", "planned", "handed_out", "started", "completed"]}}}}}}},
+                "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
+        "/scores": {"get": {
+            "summary": "Survey points per rated unit and sub-criterion (analysts)",
+            "responses": {"200": {"description": "Scores", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"scores": {"type": "array", "items": {
+                    "type": "object", "required": ["unit", "criterion", "n", "mean", "points",
+                                                   "max_points", "ci_low", "ci_high"]}}}}}}},
+                "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
+        "/index": {"get": {
+            "summary": "The index per unit with rank interval and grade (analysts)",
+            "responses": {"200": {"description": "Index", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"index": {"type": "array", "items": {
+                    "type": "object", "required": ["unit", "appraisal", "survey", "total", "max",
+                                                   "index_pct", "rank", "rank_low", "rank_high",
+                                                   "grade"]}}}}}}},
                 "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},

@@ -621,3 +621,59 @@ def burndown(
                          _t(lang, "Chưa có số liệu", "No data yet"), fill=COLOR_MUTED, **_HALO))
     out.append("</svg>")
     return Svg("".join(out))
+
+
+# --------------------------------------------------------------------------- index with interval
+
+
+def index_intervals(rows: Sequence[object], *, title: str, lang: str = "vi", width: int = 640,
+                    bands: Sequence[tuple[float, str]] = ()) -> Svg:
+    """Each unit's index (a dot) with its bootstrap interval (a line), best first.
+
+    ``rows`` carry ``label``, ``index_pct`` and ``index_low`` / ``index_high`` (the 5th
+    and 95th percentiles of the index over the bootstrap replicates; missing: no line),
+    in the order to draw.  The axis runs from 0 to 100 %; ``bands`` are (threshold %,
+    grade name) pairs drawn as light vertical lines, so a unit whose interval crosses a
+    line visibly might belong to either grade.
+    """
+    _check_lang(lang)
+    width = _check_width(width)
+    label_w = min(260.0, width * 0.42)
+    left, right = PAD + label_w, width - PAD - 8
+    row_h = 30
+    top = 44
+    height = top + row_h * max(1, len(rows)) + 40
+
+    def x_of(pct: float) -> float:
+        return left + (right - left) * max(0.0, min(100.0, pct)) / 100
+
+    summary = f"{title}: " + "; ".join(
+        f"{_clean(_field(r, 'label'))} {_pct_text(float(_field(r, 'index_pct', 0) or 0), lang)}"
+        for r in rows[:5]) + ("…" if len(rows) > 5 else "")
+    desc = _t(lang, "Chấm: chỉ số; vạch: khoảng tin cậy 90% (bootstrap).",
+              "Dot: index; line: 90% bootstrap interval.")
+    out = _open_svg("index", width, height, summary, desc, 16)
+    out.append(_text(PAD, 24, title, font_size=_TITLE_SIZE, font_weight="bold"))
+    for pct, name in bands:
+        x = x_of(pct)
+        out.append(f'<line x1="{_num(x)}" y1="{top - 6}" x2="{_num(x)}" y2="{_num(height - 34)}"'
+                   f' stroke="{COLOR_GRID}" stroke-width="2"/>')
+        out.append(_text(x + 3, height - 20, f"{_clean(name)} ≥ {format_number(pct, lang)}",
+                         font_size=12, fill=COLOR_MUTED))
+    for tick in (0, 50, 100):
+        out.append(_text(x_of(tick) - 8, height - 4, f"{tick}%", font_size=12, fill=COLOR_MUTED))
+    for i, r in enumerate(rows):
+        y = top + i * row_h + row_h / 2
+        label = _clean(_field(r, "label"))
+        value = float(_field(r, "index_pct", 0) or 0)
+        low, high = _field(r, "index_low"), _field(r, "index_high")
+        out.append(f"<g><title>{escape(label)}: {escape(_pct_text(value, lang, 2))}</title>")
+        out.append(_text(PAD, y + 5, _fit(label, 15, label_w - 8), font_size=15))
+        if low is not None and high is not None and low == low and high == high:
+            out.append(f'<line x1="{_num(x_of(float(low)))}" y1="{_num(y)}" '
+                       f'x2="{_num(x_of(float(high)))}" y2="{_num(y)}" stroke="{COLOR_STARTED}"'
+                       ' stroke-width="4" stroke-linecap="round"/>')
+        out.append(f'<circle cx="{_num(x_of(value))}" cy="{_num(y)}" r="6" fill="{COLOR_COMPLETED}"/>')
+        out.append("</g>")
+    out.append("</svg>")
+    return Svg("".join(out))

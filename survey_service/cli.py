@@ -41,12 +41,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _State:
     lang: str = "vi"
+    database: str | None = None
     _app: Flask | None = None
 
     @property
     def app(self) -> Flask:
         if self._app is None:
             self._app = create_app()
+            if self.database:
+                from .db import Database
+
+                get_db(self._app).dispose()
+                self._app.config["DATABASE_URL"] = self.database
+                self._app.extensions["survey_db"] = Database(self.database)
         return self._app
 
     def close(self) -> None:
@@ -127,10 +134,14 @@ def _database_is_initialised(app: Flask) -> bool:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
               help="Language of messages (default: SURVEY_LANG, else Vietnamese).")
+@click.option("--database", default=None, metavar="URL",
+              help="Database URL for this command (default: SURVEY_DATABASE_URL, else the "
+                   "SQLite file in the instance folder).")
 @click.pass_context
-def main(ctx: click.Context, lang: str | None) -> None:
+def main(ctx: click.Context, lang: str | None, database: str | None) -> None:
     """Survey service for the provincial administrative-reform index (Chỉ số CCHC)."""
     state = ctx.ensure_object(_State)
+    state.database = database
     ctx.call_on_close(state.close)
     env_lang = os.environ.get(_config.ENV_LANG, "")
     state.lang = lang or ("en" if env_lang.lower().startswith("en") else "vi")
@@ -313,14 +324,32 @@ def _plan_for_reading() -> sampling.Plan:
     return sampling.load_plan()
 
 
+EXPORT_FORMATS = {
+    "codebook": ("json", "csv"),
+    "responses": ("csv", "xlsx", "sav", "json"),
+    "scores": ("csv", "xlsx", "json"),
+    "index": ("csv", "xlsx", "json"),
+}
+
+
 @main.command("export")
-@click.argument("table", type=click.Choice(["codebook"]))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), required=True)
+@click.argument("table", type=click.Choice(list(EXPORT_FORMATS)))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "sav"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file instead of standard output.")
+              help="Write to this file instead of standard output (required for xlsx and sav).")
 @friendly_errors
 def export(table: str, fmt: str, output: str | None) -> None:
-    """Export a table: ``codebook`` (every question with its criterion and weighted options)."""
+    """Export a table: codebook, responses (long; sav: one case per response and unit),
+    scores (per unit and sub-criterion) or index (per unit, with rank interval and grade).
+
+    Exports never contain a token, a slot code or anything that links an answer to a person.
+    """
+    if fmt not in EXPORT_FORMATS[table]:
+        fail(f"'{table}' không xuất được dạng {fmt} (được: {', '.join(EXPORT_FORMATS[table])})",
+             f"'{table}' cannot be exported as {fmt} (formats: {', '.join(EXPORT_FORMATS[table])})")
+    if table != "codebook":
+        _export_results(table, fmt, output)
+        return
     plan = _plan_for_reading()
     forms = list(plan.forms.values())
     with _open_output(output) as fh:
@@ -333,6 +362,165 @@ def export(table: str, fmt: str, output: str | None) -> None:
                                     lineterminator="\n")
             writer.writeheader()
             writer.writerows(questionnaires.codebook_rows(forms))
+
+
+def _export_results(table: str, fmt: str, output: str | None) -> None:
+    from .services import results
+
+    if fmt in ("xlsx", "sav") and output is None:
+        fail("hãy chọn tệp ghi ra bằng -o", "choose the output file with -o")
+    app = _app()
+    if not _database_is_initialised(app):
+        fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+             "the database is not initialised; run: survey-service init")
+    with _session() as session:
+        row = get_plan_row(session)
+        plan = current_plan(session)
+        if row is None or plan is None:
+            fail("chưa nạp kế hoạch nào; hãy chạy: survey-service init",
+                 "no plan is loaded; run: survey-service init")
+        if table == "responses":
+            frame = results.responses_frame(session, row.id)
+            records = None
+        else:
+            computed = results.compute(session, row, plan)
+            frame = computed.scores if table == "scores" else computed.index
+            records = (results.score_records(computed) if table == "scores"
+                       else results.index_records(computed))
+    if fmt == "sav":
+        data = results.responses_sav(frame, dict(plan.forms))
+    elif fmt == "xlsx":
+        data = results.to_xlsx({table: frame})
+    else:
+        data = None
+    if data is not None:
+        tmp = Path(output).with_name(Path(output).name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+        say(f"Đã ghi {len(frame)} dòng vào {output}.", f"Wrote {len(frame)} rows to {output}.",
+            err=True)
+        return
+    with _open_output(output) as fh:
+        if fmt == "json":
+            json.dump({"plan": plan.code, table: records if records is not None
+                       else frame.to_dict(orient="records")}, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        else:
+            frame.to_csv(fh, index=False, lineterminator="\n")
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+@main.group()
+def appraisal() -> None:
+    """Self-assessment and appraisal: Excel templates out, filled workbooks in."""
+
+
+@appraisal.command("template")
+@click.argument("unit")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@friendly_errors
+def appraisal_template_cmd(unit: str, output: str) -> None:
+    """Write the self-assessment workbook of UNIT (a department or district code)."""
+    from .services.appraisal import template_for
+    from .services.fieldwork import FieldworkError
+
+    plan = _plan_for_reading()
+    try:
+        data = template_for(plan, unit, _lang())
+    except FieldworkError as exc:
+        fail(exc.messages["vi"], exc.messages["en"])
+    tmp = Path(output).with_name(Path(output).name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(output)
+    say(f"Đã ghi mẫu tự đánh giá của {unit} vào {output}.",
+        f"Wrote the self-assessment template of {unit} to {output}.")
+
+
+@appraisal.command("import")
+@click.argument("unit")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False))
+@friendly_errors
+def appraisal_import_cmd(unit: str, workbook: str) -> None:
+    """Import the filled (and appraised) workbook of UNIT; every problem is named by cell."""
+    from .services.appraisal import import_sheet
+    from .services.fieldwork import FieldworkError
+
+    if not _database_is_initialised(_app()):
+        fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+             "the database is not initialised; run: survey-service init")
+    with _session() as session:
+        row, plan = get_plan_row(session), current_plan(session)
+        try:
+            sheet = import_sheet(session, row, plan, unit, workbook)
+        except FieldworkError as exc:
+            fail(exc.messages["vi"], exc.messages["en"])
+    pending = int(sheet.frame["appraised"].isna().sum())
+    say(f"Đã nhập {len(sheet.frame)} tiêu chí của {unit}: {len(sheet.corrections())} điểm được "
+        f"điều chỉnh, {pending} tiêu chí chưa thẩm định.",
+        f"Imported {len(sheet.frame)} criteria of {unit}: {len(sheet.corrections())} corrected, "
+        f"{pending} not appraised yet.")
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--database", "database", default=None, metavar="URL",
+              help="Where to build the example (default: demo.db in the instance folder, "
+                   "recreated on every run).")
+@click.option("--seed", default=2020, show_default=True, type=int)
+@friendly_errors
+def demo(database: str | None, seed: int) -> None:
+    """A complete worked example in a throwaway database: the built-in plan, simulated
+    answers for most slots, example appraisal scores, the index; prints the ranking."""
+    from .services import results
+    from .services.demo import run_demo
+
+    app = _app()
+    if database is None:
+        path = Path(app.instance_path) / "demo.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        database = f"sqlite:///{path}"
+    from .db import Database
+
+    db = Database(database)
+    try:
+        migrate.upgrade(db.engine)
+        plan = sampling.load_plan()
+        with db.session() as session:
+            sync_plan(session, plan)
+        with db.sessionmaker() as session:
+            row = get_plan_row(session, plan.code)
+            say("Đang mô phỏng câu trả lời...", "Simulating answers...", err=True)
+            report = run_demo(session, row, plan, seed=seed)
+            computed = results.compute(session, row, plan)
+    finally:
+        db.dispose()
+    say(f"Đã mô phỏng {report.responses} phiếu trả lời trên {report.slots} phiếu và "
+        f"{report.appraisal_rows} điểm thẩm định.",
+        f"Simulated {report.responses} responses out of {report.slots} slots and "
+        f"{report.appraisal_rows} appraisal scores.")
+    index = computed.index.sort_values(["kind", "rank", "unit"])
+    grades = {b.code: b.name.get(_lang()) for b in plan.scoring.bands}
+    for kind, part in index.groupby("kind", sort=False):
+        click.echo()
+        click.echo({"department": "Sở, ban, ngành" if _lang() == "vi" else "Departments",
+                    "district": "UBND huyện, thành phố" if _lang() == "vi" else "Districts"}
+                   .get(kind, kind))
+        for r in part.itertuples():
+            interval = f"({int(r.rank_low)}-{int(r.rank_high)})"
+            click.echo(f"  {int(r.rank):>2} {interval:<8} {r.index_pct:6.2f}%  "
+                       f"{r.appraisal:6.2f} + {r.survey:5.2f}  {grades.get(r.grade, r.grade):<11} "
+                       f"{r.name}")
+    click.echo()
+    say(f"Cơ sở dữ liệu ví dụ: {database}\nXem tiếp, ví dụ: survey-service --database {database} "
+        "export index --format json",
+        f"Example database: {database}\nGo on with, for example: survey-service --database "
+        f"{database} export index --format json")
 
 
 # --------------------------------------------------------------------------- forms

@@ -292,3 +292,25 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AppraisalScore(Base):
+    """A unit's self-assessed score on one appraisal sub-criterion, and the council's.
+
+    The appraised score is what counts; a correction keeps its reason.
+    """
+
+    __tablename__ = "appraisal_scores"
+    __table_args__ = (UniqueConstraint("plan_id", "unit", "criterion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
+    unit: Mapped[str] = mapped_column(String(80))
+    criterion: Mapped[str] = mapped_column(String(40))
+    max_points: Mapped[float]
+    self_score: Mapped[float | None]
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    appraised: Mapped[float | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -359,6 +359,115 @@ def progress_download(fmt: str):  # type: ignore[no-untyped-def]
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+# --------------------------------------------------------------------------- results
+
+
+def _results():  # type: ignore[no-untyped-def]
+    from .services import results
+
+    row, plan = _plan_or_404()
+    return plan, results.compute(db_session(), row, plan)
+
+
+@bp.get("/report")
+@role_required("analyst")
+def report():  # type: ignore[no-untyped-def]
+    """The ranking of departments and of districts, with rank intervals, grades,
+    component indices per area and a chart of each unit's index with its interval."""
+    from . import charts
+
+    plan, computed = _results()
+    lang = current_lang()
+    index = computed.index.sort_values(["kind", "rank", "unit"])
+    areas = computed.areas.pivot_table(index="unit", columns="area", values="index_pct")
+    bands = [(b.min, b.name.get(lang)) for b in plan.scoring.bands if b.min > 0]
+    grade_names = {b.code: b.name.get(lang) for b in plan.scoring.bands}
+    sections = []
+    for kind, title in (("department", t("Sở, ban, ngành", "Departments")),
+                        ("district", t("UBND huyện, thành phố", "District People's Committees"))):
+        part = index[index["kind"] == kind]
+        rows = part.to_dict(orient="records")
+        chart = charts.index_intervals(
+            [{"label": r["name"], "index_pct": r["index_pct"], "index_low": r.get("index_low"),
+              "index_high": r.get("index_high")} for r in rows],
+            title=title, lang=lang, bands=bands)
+        sections.append({"kind": kind, "title": title, "rows": rows, "chart": chart})
+    return render_template("staff/report.html", plan=plan, sections=sections, areas=areas,
+                           area_names={a.code: a.name.get(lang) for a in plan.scoring.areas},
+                           grade_names=grade_names, responses=computed.responses)
+
+
+@bp.get("/report.xlsx")
+@role_required("analyst")
+def report_xlsx():  # type: ignore[no-untyped-def]
+    """The report's tables as a workbook: index, scores, component indices."""
+    from .services import results
+
+    _, computed = _results()
+    session = db_session()
+    audit(session, "export_report", user=current_user, format="xlsx")
+    session.commit()
+    data = results.to_xlsx({"chi_so": computed.index, "diem_khao_sat": computed.scores,
+                            "linh_vuc": computed.areas})
+    return _download(data, "chi-so-cchc.xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+@bp.route("/appraisal", methods=["GET", "POST"])
+@role_required("analyst")
+def appraisal():  # type: ignore[no-untyped-def]
+    """Self-assessment workbooks: download a unit's template, upload it filled and appraised."""
+    from questionnaires.problems import DataFileError
+
+    from .services.appraisal import appraisal_status, import_sheet
+
+    row, plan = _plan_or_404()
+    session = db_session()
+    problems, status = None, 200
+    if request.method == "POST":
+        unit = request.form.get("unit", "")
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(t("Hãy chọn tệp Excel đã điền.", "Choose the filled Excel file."), "error")
+            status = 400
+        else:
+            try:
+                sheet = import_sheet(session, row, plan, unit, upload.stream, user=current_user)
+                session.commit()
+                flash(t(f"Đã nhập {len(sheet.frame)} tiêu chí của {unit}; "
+                        f"{len(sheet.corrections())} điểm được hội đồng điều chỉnh.",
+                        f"Imported {len(sheet.frame)} criteria of {unit}; "
+                        f"{len(sheet.corrections())} scores corrected by the council."), "notice")
+                return redirect(url_for("staff.appraisal"))
+            except DataFileError as exc:
+                session.rollback()
+                problems, status = exc.problems, 422
+            except FieldworkError as exc:
+                session.rollback()
+                flash(_error(exc), "error")
+                status = 400
+    return render_template("staff/appraisal.html", units=appraisal_status(session, row, plan),
+                           problems=problems), status
+
+
+@bp.get("/appraisal/<unit>.xlsx")
+@role_required("analyst")
+def appraisal_template_download(unit: str):  # type: ignore[no-untyped-def]
+    """The self-assessment template of one unit."""
+    from .services.appraisal import template_for
+
+    _, plan = _plan_or_404()
+    try:
+        data = template_for(plan, unit, current_lang())
+    except FieldworkError:
+        abort(404)
+    return _download(data, f"tu-danh-gia-{unit}.xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 # --------------------------------------------------------------------------- admin
 
 

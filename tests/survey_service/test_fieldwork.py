@@ -29,13 +29,19 @@ ACCESS = {
     "staff.progress_download": {"admin", "postoffice", "analyst"},
     "staff.audit_log": {"admin"},
     "staff.users": {"admin"},
+    "staff.report": {"admin", "analyst"},
+    "staff.appraisal": {"admin", "analyst"},
+    "staff.appraisal_template_download": {"admin", "analyst"},
+    "staff.report_xlsx": {"admin", "analyst"},
     "api.plan": {"admin", "postoffice", "analyst"},
+    "api.scores": {"admin", "analyst"},
+    "api.index": {"admin", "analyst"},
     "api.codebook": {"admin", "postoffice", "analyst"},
     "api.progress": {"admin", "postoffice", "analyst"},
 }
 PUBLIC = {"static", "web.index", "web.healthz", "auth.login", "respondent.form", "respondent.save",
           "api.openapi"}
-SAMPLE_ARGS = {"fmt": "csv", "code": "11-0001-V"}
+SAMPLE_ARGS = {"fmt": "csv", "code": "11-0001-V", "unit": "so-noi-vu"}
 
 
 def _csrf(html: str) -> str:
