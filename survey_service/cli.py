@@ -370,6 +370,7 @@ def _export_results(table: str, fmt: str, output: str | None) -> None:
     if fmt in ("xlsx", "sav") and output is None:
         fail("hãy chọn tệp ghi ra bằng -o", "choose the output file with -o")
     app = _app()
+    _use_demo_if_nothing_else(app)
     if not _database_is_initialised(app):
         fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
              "the database is not initialised; run: survey-service init")
@@ -463,6 +464,32 @@ def appraisal_import_cmd(unit: str, workbook: str) -> None:
         f"{pending} not appraised yet.")
 
 
+def _demo_path(app: Flask) -> Path:
+    return Path(app.instance_path) / "demo.db"
+
+
+def _use_demo_if_nothing_else(app: Flask) -> None:
+    """Before the service's own database exists, read the worked example's (if any).
+
+    So ``survey-service demo`` followed by ``survey-service export index`` shows the
+    example on a fresh machine; once the real database is initialised it always wins,
+    and the example is never written into it.
+    """
+    state = click.get_current_context().find_object(_State)
+    if state is None or state.database or _database_is_initialised(app):
+        return
+    demo_db = _demo_path(app)
+    if demo_db.is_file():
+        from .db import Database
+
+        get_db(app).dispose()
+        app.config["DATABASE_URL"] = f"sqlite:///{demo_db}"
+        app.extensions["survey_db"] = Database(app.config["DATABASE_URL"])
+        say(f"(Chưa khởi tạo cơ sở dữ liệu của dịch vụ: đọc cơ sở dữ liệu ví dụ {demo_db}.)",
+            f"(The service database is not initialised: reading the example database {demo_db}.)",
+            err=True)
+
+
 # --------------------------------------------------------------------------- demo
 
 
@@ -480,7 +507,7 @@ def demo(database: str | None, seed: int) -> None:
 
     app = _app()
     if database is None:
-        path = Path(app.instance_path) / "demo.db"
+        path = _demo_path(app)
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)

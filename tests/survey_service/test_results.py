@@ -244,3 +244,19 @@ def test_demo_then_export_index(tmp_path: Path, cli_env, database_url):
     assert row["total"] == pytest.approx(row["appraisal"] + row["survey"])
     assert row["index_pct"] == pytest.approx(row["total"])
     assert row["grade"] == rules.grade(row["index_pct"]).code
+
+
+def test_export_reads_the_example_until_the_service_database_exists(cli, cli_env, tmp_path: Path):
+    """`demo` then `export index`, as a newcomer types them, shows the example."""
+    if not cli_env["SURVEY_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the example database is SQLite")
+    assert cli("demo").exit_code == 0
+    index = cli("--lang", "en", "export", "index", "--format", "json")
+    assert index.exit_code == 0, index.output
+    assert len(json.loads(index.stdout)["index"]) == 28
+    assert "example database" in index.stderr
+    # Once the service's own database exists, exports read it, never the example.
+    assert cli("init").exit_code == 0
+    own = cli("export", "responses", "--format", "csv")
+    assert own.stdout.strip().splitlines() == [
+        "response,group,form,form_version,unit,rated_unit,question,value,channel"]
