@@ -25,6 +25,16 @@ LANGUAGES: tuple[str, ...] = ("vi", "en")
 
 Path = tuple[str | int, ...]
 
+#: Problems of a document's structure, shared by every loader's catalogue.
+STRUCTURE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "not_mapping": ("phải là một khối khóa: giá trị", "must be a mapping of keys to values"),
+    "not_list": ("phải là một danh sách", "must be a list"),
+    "missing": ("thiếu mục bắt buộc '{key}'", "the required key '{key}' is missing"),
+    "unknown_key": ("khóa không được hỗ trợ '{key}' (được phép: {allowed})",
+                    "unsupported key '{key}' (allowed: {allowed})"),
+    "not_text": ("phải là một chuỗi văn bản không rỗng", "must be a non-empty text"),
+}
+
 
 def format_path(path: Path) -> str:
     """Render a path inside a document the way a person reads it.

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Form, Label
-from .problems import DataFileError, ProblemList
+from .problems import STRUCTURE_PROBLEMS, DataFileError, ProblemList
 
 FORMAT_VERSION = 1
 METHODS = ("appraisal", "survey")
@@ -52,14 +52,9 @@ POOLINGS = ("groups", "answers")
 _EPS = 1e-6
 
 _CATALOGUE: dict[str, tuple[str, str]] = {
-    "not_mapping": ("phải là một khối khóa: giá trị", "must be a mapping of keys to values"),
-    "not_list": ("phải là một danh sách", "must be a list"),
-    "missing": ("thiếu mục bắt buộc '{key}'", "the required key '{key}' is missing"),
-    "unknown_key": ("khóa không được hỗ trợ '{key}' (được phép: {allowed})",
-                    "unsupported key '{key}' (allowed: {allowed})"),
+    **STRUCTURE_PROBLEMS,
     "bad_format": ("định dạng quy tắc chấm điểm {value!r} không được hỗ trợ (chỉ hỗ trợ {expected})",
                    "scoring format {value!r} is not supported (only {expected})"),
-    "not_text": ("phải là một chuỗi văn bản không rỗng", "must be a non-empty text"),
     "not_number": ("phải là một số không âm (đang là {value!r})",
                    "must be a number that is not negative (it is {value!r})"),
     "label_missing": ("thiếu nhãn '{lang}'", "the '{lang}' label is missing"),

@@ -46,7 +46,7 @@ from typing import Any
 
 import questionnaires
 from questionnaires.model import Form
-from questionnaires.problems import DataFileError, ProblemList, format_path
+from questionnaires.problems import STRUCTURE_PROBLEMS, DataFileError, ProblemList, format_path
 from questionnaires.scoring import ScoringRules, rules_from_dict
 from questionnaires.yamlsource import load_yaml, read_yaml_file
 
@@ -60,14 +60,9 @@ BUILTIN_DIR = Path(__file__).parent / "plans"
 DEFAULT_PLAN = "laichau-2020"
 
 _CATALOGUE: dict[str, tuple[str, str]] = {
-    "not_mapping": ("phải là một khối khóa: giá trị", "must be a mapping of keys to values"),
-    "not_list": ("phải là một danh sách", "must be a list"),
-    "missing": ("thiếu mục bắt buộc '{key}'", "the required key '{key}' is missing"),
-    "unknown_key": ("khóa không được hỗ trợ '{key}' (được phép: {allowed})",
-                    "unsupported key '{key}' (allowed: {allowed})"),
+    **STRUCTURE_PROBLEMS,
     "bad_format": ("định dạng kế hoạch {value!r} không được hỗ trợ (chỉ hỗ trợ {expected})",
                    "plan format {value!r} is not supported (only {expected})"),
-    "not_text": ("phải là một chuỗi văn bản không rỗng", "must be a non-empty text"),
     "not_int": ("phải là một số nguyên", "must be a whole number"),
     "negative": ("không được âm (đang là {value})", "must not be negative (it is {value})"),
     "not_date": ("phải là ngày dạng YYYY-MM-DD (đang là {value!r})",
