@@ -43,6 +43,7 @@ from typing import Any
 
 from .model import Form, Label
 from .problems import STRUCTURE_PROBLEMS, DataFileError, ProblemList
+from .reading import DocumentReader
 
 FORMAT_VERSION = 1
 METHODS = ("appraisal", "survey")
@@ -233,43 +234,16 @@ def rules_from_dict(data: Any, forms: Mapping[str, Form], *,
     return rules
 
 
-class _RulesReader:
+class _RulesReader(DocumentReader):
     def __init__(self, problems: ProblemList, forms: Mapping[str, Form],
                  used_forms: Collection[str] | None):
-        self.p = problems
+        super().__init__(problems)
         self.forms = forms
         self.used_forms = list(forms) if used_forms is None else [f for f in used_forms if f in forms]
         self.codes: set[str] = set()
         self.used_questions: dict[QuestionRef, str] = {}
 
-    # -- small readers
-    def mapping(self, value: Any, path: tuple, allowed: Collection[str],
-                required: Collection[str] = ()) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.p.add("not_mapping", path)
-            return None
-        for key in required:
-            if key not in value:
-                self.p.add("missing", path, key=key)
-        for key in value:
-            if key not in allowed:
-                self.p.add("unknown_key", (*path, key), key=key, allowed=", ".join(allowed))
-        return value
-
-    def items(self, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
-        if not isinstance(value, list):
-            self.p.add("not_list", path)
-            return []
-        return [((*path, i), item) for i, item in enumerate(value)]
-
-    def text(self, value: Any, path: tuple) -> str | None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            self.p.add("not_text", path)
-            return None
-        return value.strip()
-
+    # -- small readers (mapping, items, text: see DocumentReader)
     def number(self, value: Any, path: tuple) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
                 or math.isnan(value) or math.isinf(value):

@@ -39,7 +39,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from typing import Any
 import questionnaires
 from questionnaires.model import Form
 from questionnaires.problems import STRUCTURE_PROBLEMS, DataFileError, ProblemList, format_path
+from questionnaires.reading import DocumentReader
 from questionnaires.scoring import ScoringRules, rules_from_dict
 from questionnaires.yamlsource import load_yaml, read_yaml_file
 
@@ -488,38 +489,17 @@ class _FileRow:
 _Row = _InlineRow | _FileRow
 
 
-class _PlanReader:
+class _PlanReader(DocumentReader):
     """Walks the plan data once, recording every problem with its path."""
 
     def __init__(self, problems: ProblemList, base_dir: Path | None,
                  forms: Mapping[str, Form]):
-        self.p = problems
+        super().__init__(problems)
         self.base_dir = base_dir
         self.forms = dict(forms)
 
-    # -- small typed readers; each returns None (and records why) on bad input
-    def mapping(self, value: Any, path: tuple, allowed: Collection[str] | None = None,
-                required: Collection[str] = ()) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.p.add("not_mapping", path)
-            return None
-        for key in required:
-            if value.get(key) is None and key not in value:
-                self.p.add("missing", path, key=key)
-        if allowed is not None:
-            for key in value:
-                if key not in allowed:
-                    self.p.add("unknown_key", (*path, key), key=key, allowed=", ".join(allowed))
-        return value
-
-    def text(self, value: Any, path: tuple) -> str | None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            self.p.add("not_text", path)
-            return None
-        return value.strip()
-
+    # -- small typed readers (mapping, items, text: see DocumentReader); each returns
+    # None (and records why) on bad input
     def count(self, value: Any, path: tuple) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool):
             self.p.add("not_int", path)
@@ -559,10 +539,7 @@ class _PlanReader:
         return None
 
     def list_(self, value: Any, path: tuple) -> list[Any]:
-        if not isinstance(value, list):
-            self.p.add("not_list", path)
-            return []
-        return value
+        return [item for _, item in self.items(value, path)]
 
     def unique(self, seen: dict[str, tuple], code: str | None, path: tuple) -> bool:
         if code is None:
