@@ -628,40 +628,55 @@ def burndown(
 
 def index_intervals(rows: Sequence[object], *, title: str, lang: str = "vi", width: int = 640,
                     bands: Sequence[tuple[float, str]] = ()) -> Svg:
-    """Each unit's index (a dot) with its bootstrap interval (a line), best first.
+    """Each unit's index (a dot) with its bootstrap interval (a line), in the order given.
 
     ``rows`` carry ``label``, ``index_pct`` and ``index_low`` / ``index_high`` (the 5th
-    and 95th percentiles of the index over the bootstrap replicates; missing: no line),
-    in the order to draw.  The axis runs from 0 to 100 %; ``bands`` are (threshold %,
-    grade name) pairs drawn as light vertical lines, so a unit whose interval crosses a
-    line visibly might belong to either grade.
+    and 95th percentiles of the index over the bootstrap replicates; missing: no line).
+    ``bands`` are (threshold %, grade name) pairs: each threshold is a light vertical
+    line with its number on the axis, and the names are listed under the title, so a
+    unit whose interval crosses a line visibly might belong to either grade.  The axis
+    ends at 100 % and starts at the nearest ten below the lowest value shown (said on
+    the axis), so that close indices stay apart.
     """
     _check_lang(lang)
     width = _check_width(width)
-    label_w = min(260.0, width * 0.42)
-    left, right = PAD + label_w, width - PAD - 8
+    values = []
+    for r in rows:
+        for name in ("index_pct", "index_low", "index_high"):
+            v = _field(r, name)
+            if v is not None and v == v:
+                values.append(float(v))
+    start = max(0.0, math.floor((min(values, default=0.0) - 2) / 10) * 10)
+    label_w = min(250.0, width * 0.4)
+    left, right = PAD + label_w, width - PAD - 12
     row_h = 30
-    top = 44
-    height = top + row_h * max(1, len(rows)) + 40
+    top = 92
+    height = top + row_h * max(1, len(rows)) + 34
 
     def x_of(pct: float) -> float:
-        return left + (right - left) * max(0.0, min(100.0, pct)) / 100
+        return left + (right - left) * (max(start, min(100.0, pct)) - start) / (100 - start)
 
     summary = f"{title}: " + "; ".join(
         f"{_clean(_field(r, 'label'))} {_pct_text(float(_field(r, 'index_pct', 0) or 0), lang)}"
         for r in rows[:5]) + ("…" if len(rows) > 5 else "")
-    desc = _t(lang, "Chấm: chỉ số; vạch: khoảng tin cậy 90% (bootstrap).",
-              "Dot: index; line: 90% bootstrap interval.")
+    desc = _t(lang, "Chấm: chỉ số; vạch ngang: khoảng 90% khi lấy mẫu lại người trả lời.",
+              "Dot: index; line: 90% interval when respondents are resampled.")
     out = _open_svg("index", width, height, summary, desc, 16)
     out.append(_text(PAD, 24, title, font_size=_TITLE_SIZE, font_weight="bold"))
-    for pct, name in bands:
+    legend = _t(lang, "Chấm: chỉ số · vạch: khoảng 90%", "Dot: index · line: 90% interval")
+    out.append(_text(PAD, 50, _fit(legend, 14, width - 2 * PAD), font_size=14, fill=COLOR_MUTED))
+    if bands:
+        grades = ", ".join(f"{_clean(n)} ≥ {format_number(p, lang)}" for p, n in bands)
+        out.append(_text(PAD, 70, _fit(grades, 14, width - 2 * PAD), font_size=14, fill=COLOR_MUTED))
+    ticks = sorted({start, 100.0, *(p for p, _ in bands if p > start)})
+    axis_y = height - 14
+    for pct in ticks:
         x = x_of(pct)
-        out.append(f'<line x1="{_num(x)}" y1="{top - 6}" x2="{_num(x)}" y2="{_num(height - 34)}"'
-                   f' stroke="{COLOR_GRID}" stroke-width="2"/>')
-        out.append(_text(x + 3, height - 20, f"{_clean(name)} ≥ {format_number(pct, lang)}",
-                         font_size=12, fill=COLOR_MUTED))
-    for tick in (0, 50, 100):
-        out.append(_text(x_of(tick) - 8, height - 4, f"{tick}%", font_size=12, fill=COLOR_MUTED))
+        if pct not in (start, 100.0):
+            out.append(f'<line x1="{_num(x)}" y1="{top - 8}" x2="{_num(x)}" y2="{_num(axis_y - 14)}"'
+                       f' stroke="{COLOR_GRID}" stroke-width="2"/>')
+        out.append(_text(x - 10, axis_y, f"{format_number(pct, lang)}", font_size=12,
+                         fill=COLOR_MUTED))
     for i, r in enumerate(rows):
         y = top + i * row_h + row_h / 2
         label = _clean(_field(r, "label"))

@@ -390,7 +390,7 @@ def report():  # type: ignore[no-untyped-def]
         chart = charts.index_intervals(
             [{"label": r["name"], "index_pct": r["index_pct"], "index_low": r.get("index_low"),
               "index_high": r.get("index_high")} for r in rows],
-            title=title, lang=lang, bands=bands)
+            title=t("Chỉ số và khoảng 90%", "Index and its 90% interval"), lang=lang, bands=bands)
         sections.append({"kind": kind, "title": title, "rows": rows, "chart": chart})
     return render_template("staff/report.html", plan=plan, sections=sections, areas=areas,
                            area_names={a.code: a.name.get(lang) for a in plan.scoring.areas},

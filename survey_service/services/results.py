@@ -114,9 +114,11 @@ def compute(session: Session, row: SurveyPlan, plan: sampling.Plan, *,
     if replicates and not answers.empty:
         intervals = analysis.rank_intervals(answers, forms, plan.scoring, units, appraisal,
                                             replicates=replicates, seed=SEED)
-        index = index.merge(intervals[["unit", "rank_low", "rank_high"]], on="unit", how="left")
+        index = index.merge(intervals[["unit", "rank_low", "rank_high", "index_low", "index_high"]],
+                            on="unit", how="left")
     else:
-        index = index.assign(rank_low=index["rank"], rank_high=index["rank"])
+        index = index.assign(rank_low=index["rank"], rank_high=index["rank"],
+                             index_low=index["index_pct"], index_high=index["index_pct"])
     areas = analysis.area_indices(scores, appraisal, plan.scoring, units)
     results = Results(scores=scores, index=index, areas=areas,
                       responses=int(answers["response"].nunique()) if not answers.empty else 0)

@@ -480,3 +480,24 @@ def test_burndown_title_is_escaped():
 
 def test_module_has_no_web_imports():
     assert "flask" not in vars(charts)
+
+
+def test_index_intervals_places_dots_and_lines_on_the_axis():
+    from survey_service.charts import index_intervals
+
+    rows = [{"label": "Sở <A> & B", "index_pct": 80.0, "index_low": 75.0, "index_high": 85.0},
+            {"label": "Huyện C", "index_pct": 55.0, "index_low": None, "index_high": None}]
+    svg = index_intervals(rows, title="Chỉ số", bands=[(80, "Tốt"), (70, "Khá")])
+    root = ET.fromstring(svg)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    dots = root.findall(".//s:circle", ns)
+    lines = [el for el in root.findall(".//s:g/s:line", ns)]
+    assert len(dots) == 2 and len(lines) == 1  # no interval line where there is none
+    # The axis starts at the ten below the lowest value (50) and ends at 100: the dot of
+    # 80 lies 30/50 of the way, and the interval is centred on it (25 points = 5 x 5).
+    x55, x80 = float(dots[1].get("cx")), float(dots[0].get("cx"))
+    x75, x85 = float(lines[0].get("x1")), float(lines[0].get("x2"))
+    assert x85 - x80 == pytest.approx(x80 - x75)
+    assert (x80 - x55) == pytest.approx(5 * (x85 - x80))
+    assert "Sở &lt;A&gt; &amp; B" in svg and "<script" not in svg
+    assert "Tốt ≥ 80" in svg
