@@ -106,41 +106,31 @@ def progress():  # type: ignore[no-untyped-def]
     return jsonify(report.as_dict())
 
 
-def _results():  # type: ignore[no-untyped-def]
+def _results_table(table: str):  # type: ignore[no-untyped-def]
+    """``scores`` or ``index`` of the current data, as the API's JSON answer."""
     from .services import results
 
     p, error = _plan_or_404()
     if error:
-        return None, None, error
+        return error
     session = db_session()
     computed = results.compute(session, get_plan_row(session, p.code), p)
-    return p, computed, None
+    records = results.score_records(computed) if table == "scores" else results.index_records(computed)
+    return jsonify({"plan": p.code, "responses": computed.responses, table: records})
 
 
 @bp.get("/scores")
 @require_key("analyst")
 def scores():  # type: ignore[no-untyped-def]
     """Survey points per rated unit and sub-criterion, with their intervals."""
-    from .services import results
-
-    p, computed, error = _results()
-    if error:
-        return error
-    return jsonify({"plan": p.code, "responses": computed.responses,
-                    "scores": results.score_records(computed)})
+    return _results_table("scores")
 
 
 @bp.get("/index")
 @require_key("analyst")
 def index():  # type: ignore[no-untyped-def]
     """The index per unit: appraisal, survey, total, index %, rank with interval, grade."""
-    from .services import results
-
-    p, computed, error = _results()
-    if error:
-        return error
-    return jsonify({"plan": p.code, "responses": computed.responses,
-                    "index": results.index_records(computed)})
+    return _results_table("index")
 
 
 @bp.get("/openapi.json")
