@@ -17,8 +17,9 @@ from .builtin import builtin_form_codes, builtin_forms, load_builtin
 from .codebook import CODEBOOK_FIELDS, CODEBOOK_ROW_FIELDS, codebook, codebook_rows
 from .constants import FORMAT_VERSION, Kind, Op
 from .loader import form_from_dict, load_form, load_form_text
-from .model import Condition, Form, Label, Option, Question, Section
+from .model import Condition, Form, Option, Question, Section
 from .problems import DataFileError, Problem
+from .text import BilingualError, Label
 from .xlsform import from_xlsform, to_xlsform
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Answer",
     "AnswerError",
+    "BilingualError",
     "Condition",
     "DataFileError",
     "Form",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .constants import Kind
 from .messages import ANSWER_PROBLEMS
-from .problems import LANGUAGES
+from .text import BilingualError
 
 if TYPE_CHECKING:
     from .model import Question
@@ -29,8 +29,11 @@ _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_RE = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
 
-class AnswerError(ValueError):
-    """One answer is not acceptable.
+class AnswerError(BilingualError, ValueError):
+    """One answer is not acceptable: a :class:`~questionnaires.text.BilingualError`
+    (HTTP status 422) whose message the form shows next to the question.
+
+    ``str(error)`` is the English message after the question code.
 
     Attributes
     ----------
@@ -39,20 +42,20 @@ class AnswerError(ValueError):
         ``not_an_integer``, ``below_minimum``, ``above_maximum`` or ``too_long``.
     question:
         Code of the question answered.
-    messages:
-        The message in each language of :data:`~questionnaires.problems.LANGUAGES`.
+
+    >>> error = AnswerError("above_maximum", "b2", maximum=40)
+    >>> error.message("en"), str(error), error.status
+    ('The value must be at most 40.', 'b2: The value must be at most 40.', 422)
     """
 
     def __init__(self, code: str, question: str, **params: object):
         vi, en = ANSWER_PROBLEMS[code]
         self.code = code
         self.question = question
-        self.messages = {"vi": vi.format(**params), "en": en.format(**params)}
-        super().__init__(f"{question}: {self.messages['en']}")
+        super().__init__(vi.format(**params), en.format(**params), status=422)
 
-    def message(self, lang: str = "vi") -> str:
-        """The message in ``lang`` (Vietnamese if that language is not available)."""
-        return self.messages.get(lang) or self.messages[LANGUAGES[0]]
+    def __str__(self) -> str:
+        return f"{self.question}: {self.message('en')}"
 
 
 def parse_answer(question: Question, raw: str | None) -> Answer:

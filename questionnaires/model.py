@@ -3,9 +3,10 @@
 A :class:`Form` is made of :class:`Section` objects holding :class:`Question` objects;
 choice questions carry :class:`Option` objects, and a question shown only for some
 answers carries a :class:`Condition`.  Every text shown to a respondent is a
-:class:`Label` in Vietnamese and English.  Named scales of the file format are resolved
-into each question's options, so two files that differ only in how they share options
-give equal forms with the same :attr:`Form.content_hash`.
+:class:`~questionnaires.text.Label` in Vietnamese and English (also importable from
+here).  Named scales of the file format are resolved into each question's options, so
+two files that differ only in how they share options give equal forms with the same
+:attr:`Form.content_hash`.
 
 Objects are immutable and compare by value.  Build them with
 :func:`questionnaires.form_from_dict` (or the file loaders), which checks everything;
@@ -26,30 +27,10 @@ from typing import Any
 from . import constants as c
 from .answers import Answer, parse_answer
 from .constants import Kind, Op
-from .problems import LANGUAGES
+from .text import Label
 
 #: A value a condition compares with: an option value or a number.
 ConditionValue = str | int | float
-
-
-@dataclass(frozen=True)
-class Label:
-    """A text in Vietnamese and English."""
-
-    vi: str
-    en: str
-
-    def get(self, lang: str = "vi") -> str:
-        """The text in ``lang`` (Vietnamese for any language other than English).
-
-        >>> Label("Có", "Yes").get("en")
-        'Yes'
-        """
-        return self.en if lang == "en" else self.vi
-
-    def to_dict(self) -> dict[str, str]:
-        """``{"vi": ..., "en": ...}``."""
-        return {lang: self.get(lang) for lang in LANGUAGES}
 
 
 @dataclass(frozen=True)

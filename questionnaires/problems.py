@@ -20,8 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-#: Languages a message can be shown in; the first is the default.
-LANGUAGES: tuple[str, ...] = ("vi", "en")
+from .text import LANGUAGES, BilingualError
 
 Path = tuple[str | int, ...]
 
@@ -145,18 +144,36 @@ class ProblemList:
             raise DataFileError(what, self.problems)
 
 
-class DataFileError(ValueError):
-    """A data file (plan, questionnaire, rules, workbook) has one or more problems."""
+class DataFileError(BilingualError, ValueError):
+    """A data file (plan, questionnaire, rules, workbook) has one or more problems.
+
+    A :class:`~questionnaires.text.BilingualError` (HTTP status 422) whose message in
+    each language is the :meth:`report` in that language.
+
+    >>> problems = ProblemList({"negative": ("không được âm", "must not be negative")},
+    ...                        source="plan.yaml")
+    >>> problems.add("negative", ("groups", 2, "quota", "count"))
+    >>> error = DataFileError("plan.yaml", problems.problems)
+    >>> print(error.message("en"))
+    plan.yaml: 1 problem found
+      - plan.yaml: groups[2].quota.count: must not be negative
+    >>> error.codes, error.status
+    (['negative'], 422)
+    """
 
     def __init__(self, what: str, problems: Iterable[Problem]):
         self.what = what
         self.problems: list[Problem] = list(problems)
-        super().__init__(self.report("en"))
+        super().__init__(self.report("vi"), self.report("en"), status=422)
 
     @property
     def codes(self) -> list[str]:
         """The problem codes, in the order found (handy in tests)."""
         return [p.code for p in self.problems]
+
+    def message(self, lang: str = "vi") -> str:
+        """The :meth:`report` in ``lang``."""
+        return self.report(lang)
 
     def report(self, lang: str = "vi") -> str:
         """A multi-line report: a heading and one line per problem."""

@@ -4,6 +4,11 @@ Pure decisions only (no database): the slot lifecycle and its guarded transition
 the secret token of a link, and the human-readable slot code with its check
 character.  The web service stores slots and applies these rules.
 
+A slot code is ``PREFIX-NNNN-C``: the group's prefix, the slot's running number in the
+group and a check character.  Only this module knows that format:
+:func:`make_slot_code` writes it, :func:`parse_slot_code` reads a typed code back,
+:func:`slot_number` gives the number and :func:`next_slot_code` the group's next code.
+
 Lifecycle::
 
     issued ──► handed_out ──► started ──► completed
@@ -21,6 +26,9 @@ from __future__ import annotations
 import enum
 import re
 import secrets
+from collections.abc import Iterable
+
+from questionnaires.text import BilingualError, Label
 
 #: Bytes of randomness in a link token: 16 bytes = 128 bits, from the OS's CSPRNG.
 TOKEN_BYTES = 16
@@ -65,13 +73,37 @@ TRANSITIONS: dict[SlotStatus, frozenset[SlotStatus]] = {
 }
 
 
-class SlotTransitionError(ValueError):
-    """A slot was asked to move to a state its current state does not allow."""
+#: Each status in words, as the staff pages show it.
+_STATUS_LABELS: dict[SlotStatus, Label] = {
+    SlotStatus.ISSUED: Label("chưa phát", "issued"),
+    SlotStatus.HANDED_OUT: Label("đã phát", "handed out"),
+    SlotStatus.STARTED: Label("đã mở", "started"),
+    SlotStatus.COMPLETED: Label("đã hoàn thành", "completed"),
+    SlotStatus.VOIDED: Label("đã hủy", "voided"),
+}
+
+
+class SlotTransitionError(BilingualError, ValueError):
+    """A slot was asked to move to a state its current state does not allow.
+
+    A :class:`~questionnaires.text.BilingualError` with HTTP status 409 (the request
+    conflicts with the slot's state).
+
+    >>> error = SlotTransitionError(SlotStatus.COMPLETED, SlotStatus.VOIDED)
+    >>> error.message("vi")
+    "phiếu 'đã hoàn thành' không thể chuyển sang 'đã hủy'"
+    >>> str(error), error.status
+    ('a slot that is completed cannot become voided', 409)
+    """
 
     def __init__(self, current: SlotStatus, target: SlotStatus):
         self.current = current
         self.target = target
-        super().__init__(f"a slot that is {current.value} cannot become {target.value}")
+        super().__init__(
+            f"phiếu '{_STATUS_LABELS[current].vi}' không thể chuyển sang '{_STATUS_LABELS[target].vi}'",
+            f"a slot that is {current.value} cannot become {target.value}",
+            status=409,
+        )
 
 
 def can_transition(current: SlotStatus | str, target: SlotStatus | str) -> bool:
@@ -158,6 +190,40 @@ def make_slot_code(group_code: str, number: int) -> str:
         raise ValueError("slot numbers start at 1")
     body = f"{group_prefix(group_code)}-{number:04d}"
     return f"{body}-{check_character(body)}"
+
+
+def slot_number(code: str) -> int:
+    """The running number of a slot code, within its group.
+
+    ``code`` must be well formed (as :func:`make_slot_code` writes it, or as
+    :func:`parse_slot_code` returns it); the check character is not verified.
+
+    >>> slot_number("24-0131-F")
+    131
+    >>> slot_number("24-131")
+    Traceback (most recent call last):
+    ...
+    ValueError: '24-131' is not a slot code (such as '24-0131-F')
+    """
+    match = _SLOT_CODE.fullmatch(code)
+    if not match:
+        raise ValueError(f"{code!r} is not a slot code (such as '24-0131-F')")
+    return int(match.group(2))
+
+
+def next_slot_code(group_code: str, existing_codes: Iterable[str]) -> str:
+    """The code of a group's next slot: the number after the highest among
+    ``existing_codes`` (the group's slot codes so far), or 1 if there are none.
+
+    Raises :class:`ValueError` if one of ``existing_codes`` is malformed.
+
+    >>> next_slot_code("II.4", [])
+    '24-0001-M'
+    >>> next_slot_code("II.4", ["24-0001-M", make_slot_code("II.4", 212)])
+    '24-0213-B'
+    """
+    highest = max((slot_number(code) for code in existing_codes), default=0)
+    return make_slot_code(group_code, highest + 1)
 
 
 def parse_slot_code(text: str) -> str | None:

@@ -13,7 +13,8 @@ import questionnaires
 
 MODULES = ["questionnaires", "questionnaires.answers", "questionnaires.builtin",
            "questionnaires.codebook", "questionnaires.loader", "questionnaires.model",
-           "questionnaires.problems", "questionnaires.xlsform", "questionnaires.yamlsource"]
+           "questionnaires.problems", "questionnaires.text", "questionnaires.xlsform",
+           "questionnaires.yamlsource"]
 #: What a plain library may never pull in (see the import-linter contracts).
 FORBIDDEN = {"flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "alembic",
              "wtforms", "werkzeug", "pandas", "pyxform", "sampling", "analysis",
@@ -32,7 +33,8 @@ def test_public_api_is_explicit():
         assert hasattr(questionnaires, name), name
     required = {"load_form", "load_form_text", "form_from_dict", "builtin_form_codes",
                 "load_builtin", "builtin_forms", "Form", "Question", "Option", "AnswerError",
-                "DataFileError", "Problem", "to_xlsform", "from_xlsform", "codebook"}
+                "DataFileError", "Problem", "to_xlsform", "from_xlsform", "codebook",
+                "BilingualError", "Label"}
     assert required <= set(questionnaires.__all__)
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import questionnaires
 import sampling
+from questionnaires import BilingualError, Label
 from questionnaires.problems import DataFileError
 from sampling import load_plan, load_plan_text
 
@@ -128,6 +130,23 @@ def test_plan_round_trips_through_its_dict_and_hash_is_stable():
     again = sampling.plan_from_dict(plan.to_dict())
     assert again == plan
     assert again.content_hash == plan.content_hash == load_plan().content_hash
+
+
+def test_plan_labels_are_the_questionnaire_labels():
+    assert sampling.Label is questionnaires.Label is Label
+    plan = load_plan()
+    assert isinstance(plan.title, Label)
+    assert all(isinstance(k.name, Label) for k in plan.unit_kinds)
+    assert plan.group("II.4").name.to_dict() == {"vi": plan.group("II.4").name.vi,
+                                                 "en": plan.group("II.4").name.en}
+
+
+def test_plan_problems_are_bilingual_errors():
+    error = problems_of(SMALL_PLAN.replace("year: 2024", "year: -2024"))
+    assert isinstance(error, BilingualError)
+    assert error.status == 422
+    assert error.message("en") == error.report("en") and "must not be negative" in error.message("en")
+    assert error.message("vi") == error.report("vi") and "không được âm" in error.message("vi")
 
 
 def test_hash_ignores_layout_but_not_content():

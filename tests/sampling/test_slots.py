@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from questionnaires import BilingualError
 from sampling.slots import (
     CODE_ALPHABET,
     OPEN_STATES,
@@ -20,7 +21,9 @@ from sampling.slots import (
     is_token,
     make_slot_code,
     new_token,
+    next_slot_code,
     parse_slot_code,
+    slot_number,
 )
 
 ALLOWED = {
@@ -39,6 +42,26 @@ def test_transitions_are_guarded(current, target):
     else:
         with pytest.raises(SlotTransitionError):
             check_transition(current, target)
+
+
+def test_a_refused_transition_is_a_bilingual_value_error():
+    with pytest.raises(ValueError) as info:
+        check_transition("completed", "started")
+    error = info.value
+    assert isinstance(error, SlotTransitionError)
+    assert isinstance(error, BilingualError)
+    assert (error.current, error.target, error.status) == (SlotStatus.COMPLETED, SlotStatus.STARTED, 409)
+    assert error.message("en") == str(error) == "a slot that is completed cannot become started"
+    assert error.message("vi") == "phiếu 'đã hoàn thành' không thể chuyển sang 'đã mở'"
+    assert set(error.messages) == {"vi", "en"}
+
+
+@pytest.mark.parametrize("current", list(SlotStatus))
+@pytest.mark.parametrize("target", list(SlotStatus))
+def test_every_refusal_has_a_vietnamese_message(current, target):
+    error = SlotTransitionError(current, target)
+    assert error.message("vi") != error.message("en")
+    assert current.value not in error.message("vi")
 
 
 def test_final_states_are_final_and_open_states_can_be_voided():
@@ -114,3 +137,39 @@ def test_slot_code_numbers_cover_a_large_quota():
     # The check character spreads over the alphabet instead of clustering.
     spread = Counter(c[-1] for c in codes)
     assert len(spread) >= math.floor(len(CODE_ALPHABET) * 0.9)
+
+
+def test_slot_number_reads_the_running_number():
+    assert slot_number("24-0131-F") == 131
+    assert slot_number(make_slot_code("I.1", 1)) == 1
+    assert slot_number(make_slot_code("A.2", 123456)) == 123456
+    assert slot_number(parse_slot_code(" 24-0131-f ")) == 131
+
+
+@pytest.mark.parametrize("bad", ["", "24-0131", "24-131-F", "24-0131-F-1", "24/0131/F", "24-0131-f",
+                                 " 24-0131-F", "24-0131-F\n", "II.4-0131-F", "24-01a1-F"])
+def test_slot_number_refuses_a_malformed_code(bad):
+    with pytest.raises(ValueError):
+        slot_number(bad)
+
+
+@given(group=st.sampled_from(["I.1", "II.4", "A.2", "III"]), number=st.integers(1, 999_999))
+def test_slot_number_inverts_make_slot_code(group, number):
+    assert slot_number(make_slot_code(group, number)) == number
+
+
+def test_next_slot_code_follows_the_highest_number():
+    assert next_slot_code("II.4", []) == make_slot_code("II.4", 1)
+    assert next_slot_code("II.4", iter([])) == make_slot_code("II.4", 1)
+    existing = [make_slot_code("II.4", n) for n in (3, 12, 7)]
+    assert next_slot_code("II.4", existing) == make_slot_code("II.4", 13)
+    # Gaps (voided and replaced slots) are never filled: numbers are not reused.
+    assert next_slot_code("II.4", (code for code in existing[1:2])) == make_slot_code("II.4", 13)
+    # Numbers compare as numbers, not as text.
+    wider = [make_slot_code("II.4", 9999), make_slot_code("II.4", 10000)]
+    assert next_slot_code("II.4", wider) == make_slot_code("II.4", 10001)
+
+
+def test_next_slot_code_refuses_a_malformed_existing_code():
+    with pytest.raises(ValueError):
+        next_slot_code("II.4", [make_slot_code("II.4", 1), "nonsense"])

@@ -1,0 +1,378 @@
+"""The reader of a plan document: every check of the plan file format.
+
+:func:`read_plan` turns plain data (as parsed from YAML, or as :meth:`Plan.to_dict
+<sampling.plan.Plan.to_dict>` gives it) into a :class:`~sampling.plan.Plan`, or raises
+one :class:`~questionnaires.problems.DataFileError` with every problem found, each with
+its place and line, in Vietnamese and English (the templates are :data:`PLAN_PROBLEMS`).
+The functions of :mod:`sampling.plan` (:func:`~sampling.plan.load_plan` and the others)
+call it; the unit kinds and units are read by :mod:`sampling.units_reader`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import questionnaires
+from questionnaires.model import Form
+from questionnaires.problems import STRUCTURE_PROBLEMS, DataFileError, ProblemList
+from questionnaires.scoring import ScoringRules, rules_from_dict
+from questionnaires.yamlsource import read_yaml_file
+
+from .plan import FORMAT_VERSION, Group, Level, Plan, Quota, Rates, Unit, UnitKind
+from .units_reader import UnitsReader
+
+#: The (Vietnamese, English) templates of every problem a plan can have, keyed by code.
+PLAN_PROBLEMS: dict[str, tuple[str, str]] = {
+    **STRUCTURE_PROBLEMS,
+    "bad_format": ("định dạng kế hoạch {value!r} không được hỗ trợ (chỉ hỗ trợ {expected})",
+                   "plan format {value!r} is not supported (only {expected})"),
+    "not_int": ("phải là một số nguyên", "must be a whole number"),
+    "negative": ("không được âm (đang là {value})", "must not be negative (it is {value})"),
+    "not_date": ("phải là ngày dạng YYYY-MM-DD (đang là {value!r})",
+                 "must be a date as YYYY-MM-DD (it is {value!r})"),
+    "label_missing": ("thiếu nhãn tiếng {lang_name} ('{lang}')", "the {lang_en} label ('{lang}') is missing"),
+    "duplicate_code": ("mã '{code}' bị trùng (đã có ở {first})",
+                       "duplicate code '{code}' (already used at {first})"),
+    "unknown_unit_kind": ("loại đơn vị không xác định '{value}' (có: {known})",
+                          "unknown unit kind '{value}' (known: {known})"),
+    "unknown_level": ("cấp không xác định '{value}' (có: {known})",
+                      "unknown level '{value}' (known: {known})"),
+    "unknown_parent": ("đơn vị cha không tồn tại '{value}'", "parent unit '{value}' does not exist"),
+    "wrong_parent_kind": ("đơn vị cha '{value}' là loại '{actual}', cần loại '{expected}'",
+                          "parent unit '{value}' is a '{actual}', expected a '{expected}'"),
+    "parent_required": ("đơn vị loại '{kind}' phải có đơn vị cha loại '{expected}'",
+                        "a unit of kind '{kind}' needs a parent of kind '{expected}'"),
+    "parent_not_allowed": ("đơn vị loại '{kind}' không có đơn vị cha", "a unit of kind '{kind}' has no parent"),
+    "parent_cycle": ("quan hệ đơn vị cha của loại '{kind}' tạo thành vòng lặp",
+                     "the parent chain of kind '{kind}' loops back on itself"),
+    "unknown_form": ("phiếu '{value}' không tồn tại (có: {known})",
+                     "form '{value}' does not exist (known: {known})"),
+    "form_required": ("nhóm có hạn mức phải có phiếu khảo sát", "a group with a quota needs a form"),
+    "bad_rates": ("phải là {{every: LOẠI}} hoặc {{own: LOẠI}}", "must be {{every: KIND}} or {{own: KIND}}"),
+    "own_unreachable": (
+        "người trả lời thuộc loại '{from_kind}' không có đơn vị loại '{kind}' để tự đánh giá",
+        "respondents from a '{from_kind}' have no '{kind}' of their own to rate"),
+    "own_needs_unit": ("nhóm có hạn mức cố định không gắn với đơn vị nên không thể 'own'",
+                       "a fixed-quota group is not tied to a unit, so it cannot rate its 'own' unit"),
+    "rated_not_evaluated": ("loại '{kind}' không được đánh giá (evaluated: false)",
+                            "units of kind '{kind}' are not evaluated (evaluated: false)"),
+    "bad_quota": ("phải là {{fixed: N}}, {{per: LOẠI, count: N}} hoặc {{separate_plan: ...}}",
+                  "must be {{fixed: N}}, {{per: KIND, count: N}} or {{separate_plan: ...}}"),
+    "no_units_of_kind": ("không có đơn vị nào thuộc loại '{kind}'", "there is no unit of kind '{kind}'"),
+    "group_total": ("hạn mức cho ra {actual} phiếu nhưng kế hoạch ghi {stated}",
+                    "the quota gives {actual} forms but the plan states {stated}"),
+    "level_total": ("các nhóm của cấp '{level}' cho ra {actual} phiếu nhưng kế hoạch ghi {stated}",
+                    "the groups of level '{level}' give {actual} forms but the plan states {stated}"),
+    "grand_total": ("tổng các nhóm là {actual} phiếu nhưng kế hoạch ghi {stated}",
+                    "the groups add up to {actual} forms but the plan states {stated}"),
+    "rated_kind_mismatch": ("nhóm thuộc cấp '{level}' (đánh giá '{expected}') nhưng lại đánh giá '{actual}'",
+                            "the group is in level '{level}' (which rates '{expected}') but rates '{actual}'"),
+    "units_file": ("không đọc được tệp đơn vị '{value}': {reason}",
+                   "cannot read the units file '{value}': {reason}"),
+    "units_columns": ("tệp đơn vị thiếu cột {columns}", "the units file lacks the column(s) {columns}"),
+    "scoring_kind": ("quy tắc chấm điểm dùng loại đơn vị '{kind}' nhưng kế hoạch không đánh giá loại này",
+                     "the scoring rules use unit kind '{kind}', which the plan does not evaluate"),
+    "scoring_unasked": ("không nhóm nào đánh giá '{kind}' bằng các câu hỏi của tiêu chí {code}",
+                        "no group rates a '{kind}' with the questions of sub-criterion {code}"),
+    "no_builtin": ("không có kế hoạch có sẵn tên '{value}' và không có tệp nào ở đường dẫn này (có sẵn: {known})",
+                   "there is no built-in plan '{value}' and no file at that path (built-in: {known})"),
+}
+
+
+def read_plan(data: Any, *, lines: Mapping[tuple, int] | None = None,
+              source: str = "plan", base_dir: Path | None = None,
+              forms: Mapping[str, Form] | None = None) -> Plan:
+    """Validate plain data into a :class:`~sampling.plan.Plan`.
+
+    Parameters
+    ----------
+    data:
+        The plan document, as parsed from YAML or as :meth:`Plan.to_dict
+        <sampling.plan.Plan.to_dict>` gives it.
+    lines:
+        The source line of each document path (see
+        :func:`questionnaires.yamlsource.load_yaml`), for the problem reports.
+    source:
+        The name of the document in the problem reports.
+    base_dir:
+        The folder the files named in the plan (units, questionnaires, scoring
+        rules) are read from; ``None``: the working folder.
+    forms:
+        Questionnaires a group may point at, by code, besides the built-in forms of
+        :mod:`questionnaires` and those the plan lists under ``questionnaires``.
+
+    Raises
+    ------
+    questionnaires.problems.DataFileError
+        With every problem found.
+
+    Examples
+    --------
+    >>> from sampling.plan import load_plan
+    >>> plan = load_plan()
+    >>> read_plan(plan.to_dict()) == plan
+    True
+    >>> try:
+    ...     read_plan({**plan.to_dict(), "format": 2, "year": -2020})
+    ... except DataFileError as error:
+    ...     print(error.message("en"))
+    plan: 2 problems found
+      - plan: format: plan format 2 is not supported (only 1)
+      - plan: year: must not be negative (it is -2020)
+    """
+    available = {f.code: f for f in questionnaires.builtin_forms()}
+    available.update(forms or {})
+    problems = ProblemList(PLAN_PROBLEMS, source=source, lines=dict(lines or {}))
+    plan = _PlanReader(problems, base_dir, available).read(data)
+    problems.raise_if_any(source)
+    assert plan is not None  # every path that returns None records a problem
+    return plan
+
+
+class _PlanReader(UnitsReader):
+    """Walks the plan data once, recording every problem with its path."""
+
+    def __init__(self, problems: ProblemList, base_dir: Path | None,
+                 forms: Mapping[str, Form]):
+        super().__init__(problems, base_dir)
+        self.forms = dict(forms)
+
+    # -- the document
+    def read(self, data: Any) -> Plan | None:
+        top = self.mapping(
+            data, (),
+            allowed=("format", "code", "title", "province", "year", "source", "deadlines",
+                     "unit_kinds", "units", "levels", "total_forms", "groups", "questionnaires",
+                     "scoring"),
+            required=("format", "code", "title", "province", "year", "deadlines", "unit_kinds",
+                      "units", "groups"),
+        )
+        if top is None:
+            return None
+        if "format" in top and top["format"] != FORMAT_VERSION:
+            self.p.add("bad_format", ("format",), value=top["format"], expected=FORMAT_VERSION)
+        code = self.text(top.get("code"), ("code",)) if "code" in top else None
+        title = self.label(top.get("title"), ("title",)) if "title" in top else None
+        province = self.text(top.get("province"), ("province",)) if "province" in top else None
+        year = self.count(top.get("year"), ("year",)) if "year" in top else None
+        source = top.get("source") or ""
+        deadlines = self.deadlines(top.get("deadlines"))
+        kinds = self.unit_kinds(top.get("unit_kinds", []))
+        units = self.units(top.get("units"), kinds) if "units" in top else []
+        levels = self.levels(top.get("levels", []), kinds)
+        stated_total = (self.count(top["total_forms"], ("total_forms",))
+                        if top.get("total_forms") is not None else None)
+        self.questionnaires(top.get("questionnaires"))
+        groups = self.groups(top.get("groups", []), kinds, levels, units)
+        used = {g.form: self.forms[g.form] for g in groups if g.form}
+        scoring = self.scoring(top["scoring"], used) if top.get("scoring") is not None else None
+        if self.p or None in (code, title, province, year):
+            return None
+        plan = Plan(code=code, title=title, province=province, year=year, source=str(source),
+                    deadlines=deadlines, unit_kinds=tuple(kinds.values()), units=tuple(units),
+                    levels=tuple(levels.values()), groups=tuple(groups), stated_total=stated_total,
+                    forms=used, scoring=scoring)
+        self.check_totals(plan, top)
+        if scoring is not None:
+            self.check_scoring(plan, scoring)
+        return plan
+
+    def questionnaires(self, value: Any) -> None:
+        """Forms listed by the plan: file paths (relative to the plan) or documents."""
+        if value is None:
+            return
+        for i, item in enumerate(self.list_(value, ("questionnaires",))):
+            try:
+                if isinstance(item, str):
+                    path = Path(item) if self.base_dir is None else self.base_dir / item
+                    form = questionnaires.load_form(path)
+                else:
+                    form = questionnaires.form_from_dict(item, source=f"questionnaires[{i}]")
+            except DataFileError as exc:
+                self.p.problems.extend(exc.problems)
+                continue
+            self.forms[form.code] = form
+
+    def scoring(self, value: Any, used: Mapping[str, Form]) -> ScoringRules | None:
+        """The scoring rules: ``{file: scoring.yaml}`` or the document inline."""
+        try:
+            if isinstance(value, dict) and set(value) == {"file"}:
+                name = str(value["file"])
+                path = Path(name) if self.base_dir is None else self.base_dir / name
+                data, lines = read_yaml_file(path)
+                return rules_from_dict(data, self.forms, lines=lines, source=str(path),
+                                       used_forms=list(used))
+            return rules_from_dict(value, self.forms, source="scoring", used_forms=list(used),
+                                   lines={k[1:]: v for k, v in self.p.lines.items()
+                                          if k[:1] == ("scoring",)})
+        except DataFileError as exc:
+            self.p.problems.extend(exc.problems)
+            return None
+
+    def check_scoring(self, plan: Plan, rules: ScoringRules) -> None:
+        """The rules fit the plan: their kinds are evaluated here, and every survey
+        sub-criterion is asked of some group that rates units of each kind it applies to."""
+        kinds = {k.code: k for k in plan.unit_kinds}
+        for kind in rules.shares:
+            if kind not in kinds or not kinds[kind].evaluated:
+                self.p.add("scoring_kind", ("scoring",), kind=kind)
+        asked: dict[str, set[str]] = {}
+        for g in plan.groups:
+            if g.form:
+                asked.setdefault(g.form, set()).update(g.rates.kinds)
+        for _, _, sub in rules.subcriteria(method="survey"):
+            for kind, maximum in sub.max.items():
+                if maximum and not any(kind in asked.get(q.form, ()) for q in sub.questions):
+                    self.p.add("scoring_unasked", ("scoring",), code=sub.code, kind=kind)
+
+    def deadlines(self, value: Any) -> dict[str, dt.date]:
+        m = self.mapping(value, ("deadlines",), required=("survey",))
+        out: dict[str, dt.date] = {}
+        for key, raw in (m or {}).items():
+            d = self.date(raw, ("deadlines", key))
+            if d is not None:
+                out[key] = d
+        return out
+
+
+    def levels(self, value: Any, kinds: Mapping[str, UnitKind]) -> dict[str, Level]:
+        levels: dict[str, Level] = {}
+        seen: dict[str, tuple] = {}
+        for i, item in enumerate(self.list_(value, ("levels",))):
+            path = ("levels", i)
+            m = self.mapping(item, path, allowed=("code", "name", "rated_kind", "forms"),
+                             required=("code", "name", "rated_kind"))
+            if m is None:
+                continue
+            code = self.text(m.get("code"), (*path, "code")) if "code" in m else None
+            name = self.label(m.get("name"), (*path, "name")) if "name" in m else None
+            rated = self.text(m.get("rated_kind"), (*path, "rated_kind")) if "rated_kind" in m else None
+            if rated is not None and rated not in kinds:
+                self.p.add("unknown_unit_kind", (*path, "rated_kind"), value=rated, known=", ".join(kinds))
+                rated = None
+            forms = self.count(m["forms"], (*path, "forms")) if m.get("forms") is not None else None
+            if self.unique(seen, code, (*path, "code")) and name and rated:
+                levels[code] = Level(code, name, rated, forms)
+        return levels
+
+    def groups(self, value: Any, kinds: Mapping[str, UnitKind], levels: Mapping[str, Level],
+               units: list[Unit]) -> list[Group]:
+        groups: list[Group] = []
+        seen: dict[str, tuple] = {}
+        present_kinds = {u.kind for u in units}
+        for i, item in enumerate(self.list_(value, ("groups",))):
+            path = ("groups", i)
+            m = self.mapping(item, path,
+                             allowed=("code", "level", "name", "form", "rates", "quota", "forms"),
+                             required=("code", "name", "form", "rates", "quota"))
+            if m is None:
+                continue
+            code = self.text(m.get("code"), (*path, "code")) if "code" in m else None
+            ok = self.unique(seen, code, (*path, "code"))
+            name = self.label(m.get("name"), (*path, "name")) if "name" in m else None
+            level = m.get("level")
+            if level is not None and str(level) not in levels:
+                self.p.add("unknown_level", (*path, "level"), value=level, known=", ".join(levels))
+                ok = False
+            quota = self.quota(m.get("quota"), (*path, "quota"), kinds, present_kinds) if "quota" in m else None
+            rates = self.rates(m.get("rates"), (*path, "rates"), kinds) if "rates" in m else None
+            form = m.get("form")
+            if form is not None:
+                form = str(form)
+                if form not in self.forms:
+                    self.p.add("unknown_form", (*path, "form"), value=form,
+                               known=", ".join(self.forms) or "-")
+                    ok = False
+            elif quota is not None and quota.is_fixed_size and "form" in m:
+                self.p.add("form_required", (*path, "form"))
+                ok = False
+            stated = self.count(m["forms"], (*path, "forms")) if m.get("forms") is not None else None
+            if rates is not None and quota is not None:
+                ok = self.check_rates(rates, quota, kinds, path) and ok
+            if level is not None and rates is not None and str(level) in levels:
+                expected = levels[str(level)].rated_kind
+                if rates.kinds != (expected,):
+                    self.p.add("rated_kind_mismatch", (*path, "rates"), level=level,
+                               expected=expected, actual=", ".join(rates.kinds))
+                    ok = False
+            if ok and code and name and quota and rates:
+                groups.append(Group(code, str(level) if level is not None else None, name, form,
+                                    rates, quota, stated))
+        return groups
+
+    def quota(self, value: Any, path: tuple, kinds: Mapping[str, UnitKind],
+              present_kinds: set[str]) -> Quota | None:
+        if not isinstance(value, dict) or not (
+            set(value) in ({"fixed"}, {"per", "count"}, {"separate_plan"})
+        ):
+            self.p.add("bad_quota", path)
+            return None
+        if "fixed" in value:
+            n = self.count(value["fixed"], (*path, "fixed"))
+            return Quota(fixed=n) if n is not None else None
+        if "separate_plan" in value:
+            text = self.text(value["separate_plan"], (*path, "separate_plan"))
+            return Quota(separate_plan=text) if text else None
+        per = str(value["per"])
+        n = self.count(value["count"], (*path, "count"))
+        if per not in kinds:
+            self.p.add("unknown_unit_kind", (*path, "per"), value=per, known=", ".join(kinds))
+            return None
+        if per not in present_kinds:
+            self.p.add("no_units_of_kind", (*path, "per"), kind=per)
+            return None
+        return Quota(per=per, count=n) if n is not None else None
+
+    def rates(self, value: Any, path: tuple, kinds: Mapping[str, UnitKind]) -> Rates | None:
+        if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("every", "own"):
+            self.p.add("bad_rates", path)
+            return None
+        mode, raw = next(iter(value.items()))
+        raw_kinds = raw if isinstance(raw, list) and mode == "every" else [raw]
+        out = []
+        for j, k in enumerate(raw_kinds):
+            where = (*path, mode, j) if isinstance(raw, list) else (*path, mode)
+            if not isinstance(k, str) or k not in kinds:
+                self.p.add("unknown_unit_kind", where, value=k, known=", ".join(kinds))
+            elif not kinds[k].evaluated:
+                self.p.add("rated_not_evaluated", where, kind=k)
+            else:
+                out.append(k)
+        if len(out) != len(raw_kinds) or not out:
+            return None
+        return Rates(mode, tuple(out))
+
+    def check_rates(self, rates: Rates, quota: Quota, kinds: Mapping[str, UnitKind],
+                    path: tuple) -> bool:
+        if rates.mode != "own":
+            return True
+        if quota.per is None:
+            self.p.add("own_needs_unit", (*path, "rates"))
+            return False
+        target, k = rates.kinds[0], quota.per
+        while k is not None and k != target:
+            k = kinds[k].parent if k in kinds else None
+        if k is None:
+            self.p.add("own_unreachable", (*path, "rates"), from_kind=quota.per, kind=target)
+            return False
+        return True
+
+    def check_totals(self, plan: Plan, top: Mapping[str, Any]) -> None:
+        totals = plan.totals()
+        group_paths = {g.get("code"): ("groups", i) for i, g in enumerate(top.get("groups", []))
+                       if isinstance(g, dict)}
+        for g in plan.groups:
+            actual = plan.group_total(g)
+            if g.stated_forms is not None and g.stated_forms != actual:
+                self.p.add("group_total", (*group_paths[g.code], "forms"),
+                           actual=actual, stated=g.stated_forms)
+        for i, lv in enumerate(plan.levels):
+            if lv.forms is not None and lv.forms != totals[lv.code]:
+                self.p.add("level_total", ("levels", i, "forms"), level=lv.code,
+                           actual=totals[lv.code], stated=lv.forms)
+        if plan.stated_total is not None and plan.stated_total != totals["total"]:
+            self.p.add("grand_total", ("total_forms",), actual=totals["total"],
+                       stated=plan.stated_total)
