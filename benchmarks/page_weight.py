@@ -321,7 +321,7 @@ class EncodingClient:
 def _first_token(db, group_code: str) -> str:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    from survey_service.models import QuotaPlace, RespondentGroup, Slot
+    from survey_service.core.models import QuotaPlace, RespondentGroup, Slot
 
     with db.session() as session:
         return session.scalars(
@@ -337,7 +337,7 @@ def _heaviest_page(plan, form_code: str, group_code: str, db, token: str) -> int
     import sqlalchemy as sa
 
     import questionnaires
-    from survey_service.models import QuotaPlace, Slot, Unit
+    from survey_service.core.models import QuotaPlace, Slot, Unit
     from survey_service.respondent.pages import RatedUnit, build_pages
 
     with db.session() as session:
@@ -426,8 +426,9 @@ def walk_form(app, db, plan, form_code: str, group_code: str,  # type: ignore[no
 def run_all(lang: str = "vi") -> tuple[list[PageRow], dict[str, list[int]]]:
     """Every walk, on a throwaway database: the rows, and each walk's redirect sizes."""
     import sampling
-    from survey_service import create_app, get_db, migrate
-    from survey_service.services.plans import sync_plan
+    from survey_service import create_app, get_db
+    from survey_service.core import migrate
+    from survey_service.plans.operations import sync_plan
 
     with tempfile.TemporaryDirectory(prefix="page-weight-") as folder:
         app = create_app({

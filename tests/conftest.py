@@ -85,9 +85,9 @@ def cli(cli_env: dict[str, str]):
 def _build_loaded(url: str) -> None:
     """Migrate an empty database and load the built-in plan into it."""
     import sampling
-    from survey_service.db import Database
-    from survey_service.migrate import upgrade
-    from survey_service.services.plans import sync_plan
+    from survey_service.core.database import Database
+    from survey_service.core.migrate import upgrade
+    from survey_service.plans.operations import sync_plan
 
     database = Database(url)
     try:

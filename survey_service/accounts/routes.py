@@ -1,34 +1,28 @@
-"""Staff sign-in (flask-login), with CSRF-protected forms (Flask-WTF)."""
+"""Staff sign-in and sign-out, the staff start page, accounts and the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from . import db_session
-from .i18n import t
-from .models import User
-from .services.fieldwork import audit, recent_failures
-from .services.users import authenticate
-
-F = TypeVar("F", bound=Callable[..., Any])
+from ..core.audit import record
+from ..core.database import db_session
+from ..core.errors import ServiceError
+from ..core.i18n import t, tr
+from .operations import add_user, toggle_active
+from .queries import audit_entries, authenticate, list_users, recent_failures
+from .security import ROLES, role_required
 
 #: Sign-in failures allowed per user name within :data:`THROTTLE_WINDOW`.
 MAX_FAILURES = 5
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 
-bp = Blueprint("auth", __name__, url_prefix="/staff")
-login_manager = LoginManager()
-csrf = CSRFProtect()
+bp = Blueprint("accounts", __name__, url_prefix="/staff", template_folder="templates")
 
 
 class LoginForm(FlaskForm):
@@ -40,43 +34,6 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """An empty form: sign-out is a POST with a CSRF token."""
-
-
-def init_app(app: Flask) -> None:
-    """Attach flask-login and CSRF protection to ``app``."""
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    csrf.init_app(app)
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
-
-
-@login_manager.unauthorized_handler
-def _unauthorized():  # type: ignore[no-untyped-def]
-    return redirect(url_for("auth.login", next=request.path))
-
-
-def role_required(*roles: str) -> Callable[[F], F]:
-    """Signed-in staff with one of ``roles`` only (admin always); others get 403."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        @login_required
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role != "admin" and current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapper.roles = roles  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,23 +52,20 @@ def login():  # type: ignore[no-untyped-def]
             error, status = t(
                 f"Đăng nhập sai quá {MAX_FAILURES} lần. Xin thử lại sau 15 phút.",
                 f"More than {MAX_FAILURES} failed sign-ins. Please try again in 15 minutes."), 429
-            audit(session, "sign_in_throttled", user_name=name, target=request.remote_addr or "")
-            session.commit()
+            record(session, "sign_in_throttled", user_name=name, target=request.remote_addr or "")
         else:
             user = authenticate(session, name, form.password.data or "")
             if user is not None:
                 login_user(user)
-                audit(session, "sign_in", user=user)
-                session.commit()
-                return redirect(request.args.get("next") if _safe_next() else url_for("auth.home"))
-            audit(session, "sign_in_failed", user_name=name, target=request.remote_addr or "")
-            session.commit()
+                record(session, "sign_in", user=user)
+                return redirect(request.args.get("next") if _safe_next() else url_for("accounts.home"))
+            record(session, "sign_in_failed", user_name=name, target=request.remote_addr or "")
             error, status = t("Tên đăng nhập hoặc mật khẩu không đúng.",
                               "Wrong user name or password."), 401
     elif form.is_submitted():
         error, status = t("Phiên đăng nhập đã hết hạn hoặc thiếu thông tin. Hãy nhập lại và thử lại.",
                           "The sign-in form expired or was incomplete. Enter your details and try again."), 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("accounts/login.html", form=form, error=error), status
 
 
 def _safe_next() -> bool:
@@ -123,15 +77,46 @@ def _safe_next() -> bool:
 @login_required
 def home():  # type: ignore[no-untyped-def]
     """The signed-in staff member's start page."""
-    return render_template("auth/home.html", form=LogoutForm())
+    return render_template("accounts/home.html", form=LogoutForm())
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     """Sign out."""
-    session = db_session()
-    audit(session, "sign_out", user=current_user)
-    session.commit()
+    record(db_session(), "sign_out", user=current_user)
     logout_user()
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log():  # type: ignore[no-untyped-def]
+    """The latest entries of the audit log (read-only)."""
+    action = request.args.get("action") or None
+    return render_template("accounts/audit.html", entries=audit_entries(db_session(), action),
+                           action=action)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required("admin")
+def users():  # type: ignore[no-untyped-def]
+    """Staff accounts: add one, or switch one on or off."""
+    session = db_session()
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.form.get("op") == "add":
+                user = add_user(session, request.form.get("name", ""), request.form.get("role", ""),
+                                request.form.get("password", ""))
+                record(session, "user_add", user=current_user, target=user.name, role=user.role)
+                flash(t(f"Đã tạo người dùng {user.name}.", f"User {user.name} created."), "notice")
+                return redirect(url_for("accounts.users"))
+            if request.form.get("op") == "toggle":
+                toggle_active(session, request.form.get("name", ""), by=current_user)
+                return redirect(url_for("accounts.users"))
+        except ServiceError as exc:
+            session.rollback()
+            flash(tr(exc), "error")
+            status = 400
+    return render_template("accounts/users.html", users=list_users(session), roles=ROLES), status

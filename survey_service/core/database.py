@@ -2,7 +2,13 @@
 
 Plain SQLAlchemy 2 (typed declarative models, ``select()``), no Flask extension: the
 command line and the tests use the same :class:`Database` object as the web app.
-The schema is created only by the Alembic migrations (:mod:`survey_service.migrate`).
+The schema is created only by the Alembic migrations (:mod:`.migrate`).
+
+One commit point: a request's session (:func:`db_session`) is committed once, by the
+application after the view returned (see :mod:`.app`), or rolled back if the view
+raised; a command's session is committed once when the command ends
+(:func:`survey_service.core.cli.command_session`).  Operations add and flush, and
+never commit.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -74,3 +81,15 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def get_db(app: Flask | None = None) -> Database:
+    """The application's :class:`Database`."""
+    return (app or current_app).extensions["survey_db"]
+
+
+def db_session() -> Session:
+    """The request's session (opened on first use, closed at the end of the request)."""
+    if "db_session" not in g:
+        g.db_session = get_db().sessionmaker()
+    return g.db_session

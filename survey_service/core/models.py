@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sampling.slots import SlotStatus, check_transition
+from sampling.slots import SlotStatus, can_transition
 
-from .db import Base
+from .database import Base
 
 
 def _now() -> dt.datetime:
@@ -138,13 +138,17 @@ class Slot(Base):
 
     place: Mapped[QuotaPlace] = relationship(back_populates="slots")
 
-    def move_to(self, target: SlotStatus | str) -> None:
-        """Change status, refusing moves the lifecycle does not allow.
 
-        Raises :class:`sampling.slots.SlotTransitionError`.  Moves that race with
-        other requests (finalising) use a conditional UPDATE instead.
-        """
-        self.status = check_transition(self.status, target).value
+def may_become(target: SlotStatus) -> list[str]:
+    """The statuses from which a slot may move to ``target`` (:data:`sampling.slots.TRANSITIONS`).
+
+    Every status change is a conditional ``UPDATE ... WHERE status IN (may_become(target))``,
+    so the database applies the lifecycle that :mod:`sampling.slots` defines, atomically.
+
+    >>> may_become(SlotStatus.COMPLETED)
+    ['issued', 'handed_out', 'started']
+    """
+    return [s.value for s in SlotStatus if can_transition(s, target)]
 
 
 class User(Base):

@@ -1,14 +1,14 @@
-"""Public pages that are neither a form nor staff-only."""
+"""Public pages that belong to no feature: the front page and the health check."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from . import db_session
+from .database import db_session
 from .models import SurveyPlan
 
-bp = Blueprint("web", __name__)
+bp = Blueprint("core", __name__, template_folder="templates")
 
 
 @bp.route("/")

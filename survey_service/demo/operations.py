@@ -1,6 +1,7 @@
 """A worked example: realistic simulated answers and appraisal scores for a plan.
 
-Used by ``survey-service demo`` and by the end-to-end tests.  Every unit has a latent
+Used by ``survey-service demo`` and by the end-to-end tests.  Operations add and
+flush; the command commits.  Every unit has a latent
 quality; respondents answer around it with noise, outsiders say "Không biết" more
 often than a unit's own staff, some forms come back on paper, and the appraisal
 council corrects a share of the self-scores with a reason.  Seeded: the same seed
@@ -13,14 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import sampling
 from questionnaires import Form, Kind, Question
+from sampling.slots import SlotStatus
 
-from ..models import AppraisalScore, QuotaPlace, RespondentGroup, Slot, SurveyPlan, Unit
-from .responses import finalise
+from ..core.models import AppraisalScore, RespondentGroup, Slot, SurveyPlan, Unit, may_become
+from ..fieldwork.queries import slot_join
+from ..respondent.operations import finalise
 
 
 @dataclass
@@ -78,11 +80,8 @@ def run_demo(session: Session, row: SurveyPlan, plan: sampling.Plan, *, seed: in
     evaluated = [u for u in plan.units if any(k.code == u.kind and k.evaluated for k in plan.unit_kinds)]
     quality = {u.code: float(rng.uniform(0.45, 0.9)) for u in evaluated}
     slots = session.execute(
-        select(Slot.id, RespondentGroup.code, Unit.code)
-        .join(QuotaPlace, Slot.place_id == QuotaPlace.id)
-        .join(RespondentGroup, QuotaPlace.group_id == RespondentGroup.id)
-        .outerjoin(Unit, QuotaPlace.unit_id == Unit.id)
-        .where(Slot.plan_id == row.id, Slot.status.in_(["issued", "handed_out", "started"]))
+        slot_join(Slot.id, RespondentGroup.code, Unit.code)
+        .where(Slot.plan_id == row.id, Slot.status.in_(may_become(SlotStatus.COMPLETED)))
         .order_by(Slot.id)).all()
     done = 0
     for slot_id, group_code, unit_code in slots:
@@ -97,11 +96,8 @@ def run_demo(session: Session, row: SurveyPlan, plan: sampling.Plan, *, seed: in
                  form_version=form.version, form_hash=form.content_hash,
                  own_unit=rated[0].code if insider and rated else None,
                  channel="paper" if rng.random() < paper_share else "web",
-                 answers=answers, commit=False)
+                 answers=answers)
         done += 1
-        if done % 100 == 0:
-            session.commit()
-    session.commit()
     appraisal_rows = 0
     for unit in evaluated:
         for _, _, sub in plan.scoring.subcriteria(unit.kind, "appraisal"):
@@ -116,5 +112,5 @@ def run_demo(session: Session, row: SurveyPlan, plan: sampling.Plan, *, seed: in
                 appraised=appraised,
                 reason="Thiếu tài liệu kiểm chứng (ví dụ)" if corrected else ""))
             appraisal_rows += 1
-    session.commit()
+    session.flush()
     return DemoReport(responses=done, slots=len(slots), appraisal_rows=appraisal_rows)

@@ -21,22 +21,13 @@ like the cards themselves.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import functools
 import io
 import math
-import re
-import unicodedata
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
-import qrcode
-from PIL import Image
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -45,13 +36,12 @@ from reportlab.pdfgen.canvas import Canvas
 
 import sampling
 
-from .slots import SlotRow
+from .card_content import Card, card_for, card_text, nfc
+from .qr import Matrix, qr_runs
+from .queries import SlotRow
 
 #: ``progress(done, total)``: called as cards or images are made.
 Progress = Callable[[int, int], None]
-
-#: A QR code as rows of modules, True for dark, without the quiet zone.
-Matrix = tuple[tuple[bool, ...], ...]
 
 LANGS = ("vi", "en")
 
@@ -69,192 +59,6 @@ SANS, BOLD, MONO = FONTS
 #: Cards per page.
 COLUMNS, ROWS = 2, 4
 CARDS_PER_PAGE = COLUMNS * ROWS
-
-#: QR images in :func:`qr_zip`: pixels per module and quiet zone in modules.
-PNG_BOX_SIZE, PNG_BORDER, PNG_DPI = 10, 4, 300
-
-#: Columns of ``slots.csv`` in :func:`qr_zip`.
-INDEX_COLUMNS = ("slot", "group", "form", "unit", "unit_name", "url", "file")
-
-# A slot code is used as a file name in the zip: letters, digits and - only.
-_SAFE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
-
-_TEXTS: dict[str, tuple[str, str]] = {
-    "code_label": ("MÃ PHIẾU", "CARD CODE"),
-    "group": ("Nhóm {code}:", "Group {code}:"),
-    "unit": ("Đơn vị:", "Unit:"),
-    "form": ("Mẫu phiếu:", "Form:"),
-    "deadline": ("Hạn trả lời: {date}", "Reply by: {date}"),
-    "instruction": ("Quét mã QR bằng điện thoại hoặc nhập đường dẫn để trả lời.",
-                    "Scan the QR code with a phone, or type the link, to answer."),
-    "anonymity": ("Phiếu ẩn danh: câu trả lời không gắn với mã phiếu hay người trả lời.",
-                  "Anonymous: answers are not linked to the card code or to the respondent."),
-    "empty": ("Không có phiếu nào được chọn: không có thẻ nào để in.",
-              "No slots were selected: there are no cards to print."),
-    "footer": ("Trang {page}/{pages} · thẻ {first}–{last} trên {total} · cắt theo đường kẻ",
-               "Page {page}/{pages} · cards {first}–{last} of {total} · cut along the lines"),
-    "subject": ("Thẻ phiếu khảo sát", "Survey slot cards"),
-}
-
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-
-
-def _text(key: str, lang: str, **values: object) -> str:
-    vi, en = _TEXTS[key]
-    return (en if lang == "en" else vi).format(**values)
-
-
-def _nfc(text: str) -> str:
-    """Composed Unicode: reportlab places no combining marks, so 'ạ' must be one character."""
-    return unicodedata.normalize("NFC", text).strip()
-
-
-def format_date(day: dt.date, lang: str = "vi") -> str:
-    """``28/02/2021`` in Vietnamese, ``28 February 2021`` in English."""
-    if lang == "en":
-        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return day.strftime("%d/%m/%Y")
-
-
-# --------------------------------------------------------------------------- QR codes
-
-
-def qr_matrix(url: str) -> Matrix:
-    """The QR code of ``url`` (error correction M, smallest version that fits, best mask).
-
-    No quiet zone: whoever draws it leaves 4 light modules around it.
-    """
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    qr.add_data(url)
-    qr.make(fit=True)
-    return tuple(tuple(bool(m) for m in row) for row in qr.get_matrix())
-
-
-def qr_runs(matrix: Matrix) -> list[tuple[int, int, int]]:
-    """The dark modules as horizontal runs ``(row, column, length)``, row by row.
-
-    Drawing runs instead of single modules makes a page's content 3-4 times smaller.
-    """
-    runs = []
-    for r, row in enumerate(matrix):
-        c, n = 0, len(row)
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                runs.append((r, start, c - start))
-            else:
-                c += 1
-    return runs
-
-
-def qr_png(matrix: Matrix, *, box_size: int = PNG_BOX_SIZE, border: int = PNG_BORDER) -> bytes:
-    """A black-and-white PNG of ``matrix``: ``box_size`` pixels a module, ``border`` modules of quiet zone.
-
-    The PNG says 300 dpi, so it prints at about 35 mm for a version-4 code.
-    """
-    n = len(matrix)
-    small = Image.new("1", (n + 2 * border, n + 2 * border), 1)
-    small.putdata([0 if (border <= r < n + border and border <= c < n + border
-                         and matrix[r - border][c - border]) else 1
-                   for r in range(n + 2 * border) for c in range(n + 2 * border)])
-    size = (n + 2 * border) * box_size
-    image = small.resize((size, size), Image.Resampling.NEAREST)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True, dpi=(PNG_DPI, PNG_DPI))
-    return out.getvalue()
-
-
-def qr_svg(url: str, *, border: int = 4, label: str = "QR") -> str:
-    """An inline ``<svg>`` QR code of ``url``: one path, no external resources.
-
-    It scales with its container (``viewBox`` in modules, no width or height): size
-    it with CSS.  ``label`` is its accessible name.
-    """
-    matrix = qr_matrix(url)
-    size = len(matrix) + 2 * border
-    path = "".join(f"M{c + border} {r + border}h{n}v1h-{n}z" for r, c, n in qr_runs(matrix))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-            f'shape-rendering="crispEdges" role="img" aria-label={quoteattr(label)}>'
-            f"<title>{escape(label)}</title>"
-            f'<rect width="{size}" height="{size}" fill="#fff"/>'
-            f'<path fill="#000" d="{path}"/></svg>')
-
-
-# --------------------------------------------------------------------------- card content
-
-
-@dataclass(frozen=True)
-class Card:
-    """Everything printed on one card, as text (and the QR matrix)."""
-
-    slot: str
-    url: str
-    #: The link as printed for typing (``https://`` dropped).
-    link: str
-    title: str
-    code_label: str
-    group_label: str
-    group_name: str
-    #: "Xã Thèn Sin, Huyện Tam Đường"; empty for a group with no unit (fixed quota).
-    unit_label: str
-    unit_name: str
-    form_label: str
-    form: str
-    deadline: str
-    instruction: str
-    anonymity: str
-    matrix: Matrix
-
-
-def printed_link(url: str) -> str:
-    """The link as printed for typing: without ``https://``, which browsers add themselves.
-
-    ``http://`` is kept: a browser would try https first, which a plain-http server
-    does not answer.
-    """
-    return url[len("https://"):] if url.lower().startswith("https://") else url
-
-
-def card_for(row: SlotRow, plan: sampling.Plan, lang: str = "vi") -> Card:
-    """The content of ``row``'s card, texts in ``lang`` (place names are Vietnamese)."""
-    try:
-        group_name = plan.group(row.group).name.get(lang)
-    except KeyError:
-        group_name = ""
-    unit_name = row.unit_name or _unit_name(plan, row.unit)
-    if unit_name and row.parent_unit:
-        unit_name = f"{unit_name}, {_unit_name(plan, row.parent_unit)}"
-    deadline = plan.deadlines.get("survey")
-    return Card(
-        slot=_nfc(row.slot),
-        url=row.url,
-        link=printed_link(row.url),
-        title=_nfc(plan.title.get(lang)),
-        code_label=_text("code_label", lang),
-        group_label=_text("group", lang, code=_nfc(row.group)),
-        group_name=_nfc(group_name),
-        unit_label=_text("unit", lang) if unit_name else "",
-        unit_name=_nfc(unit_name),
-        form_label=_text("form", lang) if row.form else "",
-        form=_nfc(row.form),
-        deadline=_text("deadline", lang, date=format_date(deadline, lang)) if deadline else "",
-        instruction=_text("instruction", lang),
-        anonymity=_text("anonymity", lang),
-        matrix=qr_matrix(row.url),
-    )
-
-
-def _unit_name(plan: sampling.Plan, code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return plan.unit(code).name
-    except KeyError:
-        return code
-
 
 # --------------------------------------------------------------------------- fonts and text
 
@@ -367,11 +171,11 @@ def cards_pdf(rows: Sequence[SlotRow], plan: sampling.Plan, *, lang: str = "vi",
     rows = list(rows)  # an iterator (such as iter_slots) is welcome too
     register_fonts()
     out = io.BytesIO()
-    title = _nfc(plan.title.get(lang))
+    title = nfc(plan.title.get(lang))
     c = Canvas(out, pagesize=A4, pageCompression=1, invariant=1, lang=lang,
                initialFontName=SANS, initialFontSize=8)
-    c.setTitle(f"{_text('subject', lang)}: {title}")
-    c.setSubject(_text("subject", lang))
+    c.setTitle(f"{card_text('subject', lang)}: {title}")
+    c.setSubject(card_text("subject", lang))
     c.setCreator("survey-service")
     total = len(rows)
     if total == 0:
@@ -391,7 +195,7 @@ def cards_pdf(rows: Sequence[SlotRow], plan: sampling.Plan, *, lang: str = "vi",
             draw_card(c, card_for(row, plan, lang), x, y)
             if progress:
                 progress(first + i + 1, total)
-        _draw_footer(c, _text("footer", lang, page=page + 1, pages=pages, first=first + 1,
+        _draw_footer(c, card_text("footer", lang, page=page + 1, pages=pages, first=first + 1,
                               last=first + len(batch), total=total))
         c.showPage()
     c.save()
@@ -578,45 +382,5 @@ def _draw_empty_page(c: Canvas, title: str, lang: str) -> None:
         c.setFont(BOLD, size)
         c.drawCentredString(PAGE_W / 2, top - i * size * 1.3, line)
     c.setFont(SANS, 12)
-    c.drawCentredString(PAGE_W / 2, top - len(lines) * size * 1.3 - 18, _text("empty", lang))
+    c.drawCentredString(PAGE_W / 2, top - len(lines) * size * 1.3 - 18, card_text("empty", lang))
 
-
-# --------------------------------------------------------------------------- the zip
-
-
-def qr_zip(rows: Sequence[SlotRow], *, progress: Progress | None = None) -> bytes:
-    """A zip of one PNG QR code per slot, ``<slot code>.png``, and a ``slots.csv`` index.
-
-    Each PNG has 10 pixels a module and a quiet zone of 4 modules (410 x 410 pixels
-    for the usual version-4 code, about 35 mm at its 300 dpi).  ``slots.csv`` (UTF-8)
-    has the columns :data:`INDEX_COLUMNS`.  Raises ValueError for a slot code that
-    cannot be a file name or appears twice.
-    """
-    rows = list(rows)  # an iterator (such as iter_slots) is welcome too
-    out = io.BytesIO()
-    index = io.StringIO()
-    writer = csv.DictWriter(index, fieldnames=INDEX_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    seen: set[str] = set()
-    stamp = dt.datetime.now().timetuple()[:6]
-    total = len(rows)
-    with zipfile.ZipFile(out, "w") as zf:
-        for done, row in enumerate(rows, start=1):
-            if not _SAFE_NAME.fullmatch(row.slot):
-                raise ValueError(f"slot code {row.slot!r} cannot be used as a file name")
-            if row.slot in seen:
-                raise ValueError(f"slot code {row.slot!r} appears twice")
-            seen.add(row.slot)
-            name = f"{row.slot}.png"
-            # PNG data is already compressed: store it as it is.
-            zf.writestr(zipfile.ZipInfo(name, stamp), qr_png(qr_matrix(row.url)),
-                        compress_type=zipfile.ZIP_STORED)
-            writer.writerow({"slot": row.slot, "group": row.group, "form": row.form, "unit": row.unit,
-                             "unit_name": row.unit_name, "url": row.url, "file": name})
-            if progress:
-                progress(done, total)
-        zf.writestr(zipfile.ZipInfo("slots.csv", stamp), index.getvalue().encode("utf-8"),
-                    compress_type=zipfile.ZIP_DEFLATED)
-    if progress and total == 0:
-        progress(0, 0)
-    return out.getvalue()

@@ -9,6 +9,8 @@ A unit is *behind schedule* when its completed share is more than
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +18,47 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import sampling
+from sampling.slots import SlotStatus
 
-from ..models import SurveyPlan, Unit
-from .fieldwork import Counts, slot_statuses, tally
+from ..core.models import SurveyPlan, Unit
+from .queries import slot_statuses
+
+
+@dataclass
+class Counts:
+    """Slots of a cell: planned (live slots), handed out, started, completed."""
+
+    planned: int = 0
+    handed_out: int = 0
+    started: int = 0
+    completed: int = 0
+
+    def add(self, status: str) -> None:
+        self.planned += 1
+        if status != SlotStatus.ISSUED.value:
+            self.handed_out += 1
+        if status in (SlotStatus.STARTED.value, SlotStatus.COMPLETED.value):
+            self.started += 1
+        if status == SlotStatus.COMPLETED.value:
+            self.completed += 1
+
+    @property
+    def completed_share(self) -> float:
+        return self.completed / self.planned if self.planned else 0.0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"planned": self.planned, "handed_out": self.handed_out, "started": self.started,
+                "completed": self.completed}
+
+
+def tally(rows: Iterable[Any], key) -> dict[Any, Counts]:  # type: ignore[no-untyped-def]
+    """Counts per ``key(row)`` (rows of :func:`~.queries.slot_statuses`)."""
+    out: dict[Any, Counts] = defaultdict(Counts)
+    for row in rows:
+        for k in key(row):
+            out[k].add(row.status)
+    return dict(out)
+
 
 #: How far (as a share of the plan) a unit may lag the calendar before it is flagged.
 BEHIND_MARGIN = 0.10

@@ -1,11 +1,11 @@
-"""Alembic environment: run by :mod:`survey_service.migrate`, never by hand-written SQL."""
+"""Alembic environment: run by :mod:`survey_service.core.migrate`, never by hand-written SQL."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from survey_service import models  # noqa: F401  (registers the tables on the metadata)
-from survey_service.db import Base
+from survey_service.core import models  # noqa: F401  (registers the tables on the metadata)
+from survey_service.core.database import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("migrations run through survey_service.migrate with a connection")
+        raise RuntimeError("migrations run through survey_service.core.migrate with a connection")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

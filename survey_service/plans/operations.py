@@ -1,27 +1,22 @@
-"""Loading a plan into the database: units, groups, quota places, one slot per place."""
+"""Loading a plan into the database: units, groups, quota places, one slot per place.
+
+Operations add and flush; ``survey-service init`` commits.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import questionnaires
 import sampling
-from sampling.slots import SlotStatus, make_slot_code, new_token
+from sampling.slots import SlotStatus, make_slot_code, new_token, slot_number
 
-from ..models import QuestionnaireVersion, QuotaPlace, RespondentGroup, Slot, SurveyPlan, Unit
-
-
-class PlanConflict(ValueError):
-    """The plan file no longer matches what the database holds in a way init cannot fix."""
-
-    def __init__(self, vi: str, en: str):
-        self.messages = {"vi": vi, "en": en}
-        super().__init__(en)
+from ..core.errors import ServiceError
+from ..core.models import QuestionnaireVersion, QuotaPlace, RespondentGroup, Slot, SurveyPlan, Unit
+from .queries import get_plan_row
 
 
 @dataclass
@@ -39,78 +34,12 @@ class SyncReport:
         return self.plan_created or self.plan_updated or any(self.created.values())
 
 
-def get_plan_row(session: Session, code: str | None = None) -> SurveyPlan | None:
-    """The stored plan with ``code``, or the most recently loaded one."""
-    query = select(SurveyPlan)
-    query = query.where(SurveyPlan.code == code) if code else query.order_by(SurveyPlan.id.desc())
-    return session.scalars(query).first()
-
-
-def stored_plan(row: SurveyPlan) -> sampling.Plan:
-    """Rebuild the :class:`sampling.Plan` a row was loaded from."""
-    return sampling.plan_from_dict(row.definition, source=f"plan {row.code}")
-
-
-_PARSED: dict[str, sampling.Plan] = {}
-
-
-def current_plan(session: Session, code: str | None = None) -> sampling.Plan | None:
-    """The stored plan (``code``, or the latest loaded), parsed once per content hash."""
-    row = get_plan_row(session, code)
-    if row is None:
-        return None
-    plan = _PARSED.get(row.content_hash)
-    if plan is None:
-        plan = _PARSED[row.content_hash] = stored_plan(row)
-    return plan
-
-
-def plan_summary(p: sampling.Plan) -> dict[str, Any]:
-    """The plan as the API and ``plan show --json`` give it."""
-    totals = p.totals()
-    return {
-        "plan": p.code,
-        "title": p.title.vi,
-        "title_en": p.title.en,
-        "province": p.province,
-        "year": p.year,
-        "deadlines": {k: v.isoformat() for k, v in p.deadlines.items()},
-        "groups": [
-            {
-                "code": grp.code,
-                "level": grp.level,
-                "name": grp.name.vi,
-                "name_en": grp.name.en,
-                "form": grp.form,
-                "rates": grp.rates.to_dict(),
-                "quota": _quota(grp.quota),
-                "forms": p.group_total(grp),
-            }
-            for grp in p.groups
-        ],
-        "levels": [
-            {"code": lv.code, "name": lv.name.vi, "name_en": lv.name.en, "forms": totals[lv.code]}
-            for lv in p.levels
-        ],
-        "total": totals["total"],
-    }
-
-
-def _quota(q: Any) -> dict[str, Any]:
-    if q.fixed is not None:
-        return {"fixed": q.fixed}
-    if q.per is not None:
-        return {"per": q.per, "count": q.count}
-    return {"separate_plan": q.separate_plan}
-
-
-
 def sync_plan(session: Session, plan: sampling.Plan) -> SyncReport:
     """Make the database hold ``plan``: create what is missing, never drop anything.
 
     Idempotent: on an unchanged plan nothing is written.  A changed plan may add
     units, groups and quota places (each gets a slot); a plan that would remove a
-    quota place that has a slot raises :class:`PlanConflict` (void the slots first),
+    quota place that has a slot raises :class:`~survey_service.core.errors.ServiceError` (void the slots first),
     because a quota must never shrink silently.
     """
     report = SyncReport(plan.code)
@@ -146,21 +75,6 @@ def _sync_questionnaires(session: Session, plan: sampling.Plan, report: SyncRepo
                                              content_hash=form.content_hash,
                                              definition=form.to_dict()))
             report.created["questionnaire_versions"] += 1
-
-
-_FORMS: dict[str, questionnaires.Form] = {}
-
-
-def form_by_hash(session: Session, content_hash: str) -> questionnaires.Form | None:
-    """The stored questionnaire version with ``content_hash`` (parsed once per process)."""
-    form = _FORMS.get(content_hash)
-    if form is None:
-        row = session.scalar(select(QuestionnaireVersion).where(
-            QuestionnaireVersion.content_hash == content_hash))
-        if row is None:
-            return None
-        form = _FORMS[content_hash] = questionnaires.form_from_dict(row.definition)
-    return form
 
 
 def _sync_units(session: Session, row: SurveyPlan, plan: sampling.Plan,
@@ -224,11 +138,11 @@ def _sync_places(session: Session, plan: sampling.Plan, units: dict[str, Unit],
             Slot.status != SlotStatus.VOIDED.value)).all()
         if live:
             codes = ", ".join(s.code for s in live[:5]) + (" ..." if len(live) > 5 else "")
-            raise PlanConflict(
+            raise ServiceError(
                 f"Kế hoạch mới bỏ bớt {len(dropped)} chỗ trong hạn mức đã có phiếu ({codes}). "
                 "Hãy hủy các phiếu đó trước, hạn mức không bao giờ bị giảm âm thầm.",
                 f"The new plan removes {len(dropped)} quota places that have slots ({codes}). "
-                "Void those slots first: a quota is never reduced silently.")
+                "Void those slots first: a quota is never reduced silently.", status=409)
     session.flush()
     return wanted
 
@@ -242,7 +156,7 @@ def _sync_slots(session: Session, row: SurveyPlan, places: list[QuotaPlace],
     live_places = {s.place_id for s in slots if s.status != SlotStatus.VOIDED.value}
     numbers: dict[int, int] = defaultdict(int)  # highest slot number per group
     for s in slots:
-        numbers[s.group_id] = max(numbers[s.group_id], int(s.code.split("-")[1]))
+        numbers[s.group_id] = max(numbers[s.group_id], slot_number(s.code))
     group_codes = {g.id: g.code for g in groups.values()}
     for place in places:
         if place.id in live_places:

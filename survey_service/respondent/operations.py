@@ -6,6 +6,9 @@ takes the row's lock, on SQLite the database's single write lock, so the check a
 write that follows are one atomic step whatever the number of server processes.  A
 read-then-write ("is it completed? then insert") is the race behind duplicate and
 overfilled responses in other survey platforms.
+
+Operations add and flush, never commit: the request commits once at its end.  The
+allowed moves come from the slot lifecycle of :mod:`sampling.slots`.
 """
 
 from __future__ import annotations
@@ -16,16 +19,15 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, update
 from sqlalchemy.orm import Session
 
-from sampling.slots import OPEN_STATES, SlotStatus
+from sampling.slots import SlotStatus
 
-from ..models import Draft, Response, ResponseAnswer, Slot
+from ..core.models import Draft, Response, ResponseAnswer, Slot, may_become
+from .queries import get_draft
 
-_OPEN = [s.value for s in OPEN_STATES]
-_NOT_STARTED = [SlotStatus.ISSUED.value, SlotStatus.HANDED_OUT.value]
+_NOT_STARTED = may_become(SlotStatus.STARTED)
 
 #: The province's time zone: the day of completion is the day there.
 PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,14 +36,15 @@ PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 def claim_open_slot(session: Session, slot_id: int, *, start: bool = True) -> bool:
     """Lock the slot if it is open (and mark it started); False if it is closed.
 
-    Must be the first statement of the transaction that writes for the slot.
+    Must be the first write of the transaction that writes for the slot.
     """
     values: dict[str, Any] = {"status": Slot.status}
     if start:
         values["status"] = case((Slot.status.in_(_NOT_STARTED), SlotStatus.STARTED.value),
                                 else_=Slot.status)
     result = session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.status.in_(_OPEN)).values(**values)
+        update(Slot).where(Slot.id == slot_id, Slot.status.in_(may_become(SlotStatus.COMPLETED)))
+        .values(**values)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -51,12 +54,6 @@ def mark_started(session: Session, slot_id: int) -> None:
     session.execute(
         update(Slot).where(Slot.id == slot_id, Slot.status.in_(_NOT_STARTED))
         .values(status=SlotStatus.STARTED.value).execution_options(synchronize_session=False))
-    session.commit()
-
-
-def get_draft(session: Session, slot_id: int) -> Draft | None:
-    """The slot's draft, if any."""
-    return session.scalar(select(Draft).where(Draft.slot_id == slot_id))
 
 
 def save_page(session: Session, slot_id: int, form_hash: str, values: Mapping[str, Any],
@@ -67,47 +64,40 @@ def save_page(session: Session, slot_id: int, form_hash: str, values: Mapping[st
     devices saving at once are serialised by the slot lock; the later page wins
     for the answers it carries, the others are kept.
     """
-    try:
-        if not claim_open_slot(session, slot_id):
-            session.rollback()
-            return False
-        draft = get_draft(session, slot_id)
-        if draft is None:
-            draft = Draft(slot_id=slot_id, form_hash=form_hash, answers={}, page=0, furthest=0)
-            session.add(draft)
-        merged = dict(draft.answers or {})
-        for key, value in values.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        draft.answers = merged
-        draft.page = page
-        draft.furthest = max(draft.furthest or 0, furthest)
-        session.commit()
-        return True
-    except IntegrityError:  # pragma: no cover - only if the slot lock did not serialise
-        session.rollback()
-        raise
+    if not claim_open_slot(session, slot_id):
+        return False
+    draft = get_draft(session, slot_id)
+    if draft is None:
+        draft = Draft(slot_id=slot_id, form_hash=form_hash, answers={}, page=0, furthest=0)
+        session.add(draft)
+    merged = dict(draft.answers or {})
+    for key, value in values.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    draft.answers = merged
+    draft.page = page
+    draft.furthest = max(draft.furthest or 0, furthest)
+    session.flush()
+    return True
 
 
 def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, form_code: str,
              form_version: str, form_hash: str, own_unit: str | None, channel: str,
-             answers: Mapping[str, Any] | None = None, commit: bool = True) -> bool:
+             answers: Mapping[str, Any] | None = None) -> bool:
     """Complete the slot and store its anonymous response, exactly once.
 
     The first statement moves the slot to ``completed`` only if it is open.  If it
     changed a row, the draft's answers (or ``answers``, for a paper form) become a
     :class:`~survey_service.models.Response` and the draft is deleted, all in one
     transaction; if it changed none, the slot was already completed or voided and
-    nothing is written.  Returns whether this call completed the slot.  With
-    ``commit=False`` the caller commits (to add its audit entry to the same transaction).
+    nothing is written.  Returns whether this call completed the slot.
     """
     result = session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.status.in_(_OPEN))
+        update(Slot).where(Slot.id == slot_id, Slot.status.in_(may_become(SlotStatus.COMPLETED)))
         .values(status=SlotStatus.COMPLETED.value).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        session.rollback()
         return False
     if answers is None:
         draft = get_draft(session, slot_id)
@@ -124,6 +114,5 @@ def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, f
                                                value=str(value)))
     session.add(response)
     session.execute(delete(Draft).where(Draft.slot_id == slot_id))
-    if commit:
-        session.commit()
+    session.flush()
     return True

@@ -17,17 +17,16 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 import sampling
 from questionnaires import Form
 from sampling.slots import SlotStatus, is_token
 
-from .. import db_session
-from ..i18n import current_lang, t
-from ..models import QuotaPlace, RespondentGroup, Slot, Unit
-from ..services.plans import current_plan, form_by_hash
-from ..services.responses import finalise, get_draft, mark_started, save_page
+from ..core.database import db_session
+from ..core.i18n import current_lang, t
+from ..core.models import RespondentGroup, Slot
+from ..plans.queries import current_plan, form_by_hash
+from .operations import finalise, mark_started, save_page
 from .pages import (
     INTRO,
     REVIEW,
@@ -43,8 +42,9 @@ from .pages import (
     read_page,
     shown,
 )
+from .queries import get_draft, is_completed, slot_by_token
 
-bp = Blueprint("respondent", __name__)
+bp = Blueprint("respondent", __name__, template_folder="templates")
 
 #: How long a page's form token stays valid (a day: forms are filled over days too;
 #: an older token only costs one more tap, never an answer).
@@ -113,8 +113,7 @@ class _Context:
 def _load(token: str) -> tuple[_Context | None, Any]:
     """The slot's context, or (None, the error response)."""
     session = db_session()
-    row = session.execute(
-        db_select_slot().where(Slot.token == token)).first() if is_token(token) else None
+    row = slot_by_token(session, token) if is_token(token) else None
     if row is None:
         return None, _not_found()
     slot, group, unit = row
@@ -142,14 +141,6 @@ def _load(token: str) -> tuple[_Context | None, Any]:
     return _Context(slot, group, plan, form, units, own, pages, answers, current, furthest), None
 
 
-def db_select_slot():  # type: ignore[no-untyped-def]
-    """Slot, group and the respondent's unit, in one query."""
-    return (select(Slot, RespondentGroup, Unit)
-            .join(QuotaPlace, Slot.place_id == QuotaPlace.id)
-            .join(RespondentGroup, QuotaPlace.group_id == RespondentGroup.id)
-            .outerjoin(Unit, QuotaPlace.unit_id == Unit.id))
-
-
 def _render(ctx: _Context, index: int, *, raw: dict[str, str] | None = None,
             errors: dict[str, Any] | None = None, notice: str | None = None,
             unknown_unit: bool = False, status: int = 200):  # type: ignore[no-untyped-def]
@@ -173,8 +164,8 @@ def _render(ctx: _Context, index: int, *, raw: dict[str, str] | None = None,
 def _completed_meanwhile(slot_id: int) -> bool:
     """Whether the slot is completed now (read afresh, outside the request's snapshot)."""
     session = db_session()
-    session.rollback()
-    return session.scalar(select(Slot.status).where(Slot.id == slot_id)) == SlotStatus.COMPLETED.value
+    session.rollback()  # nothing written yet: only ends the read snapshot
+    return is_completed(session, slot_id)
 
 
 def _see_other(url: str):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, Request
 
-from survey_service.models import QuotaPlace, RespondentGroup, Response, Slot, Unit
+from survey_service.core.models import QuotaPlace, RespondentGroup, Response, Slot, Unit
 
 NEXT, BACK, SEND = "Tiếp tục", "Quay lại", "Gửi phiếu"
 COMPLETED = "main[data-survey-status=completed]"

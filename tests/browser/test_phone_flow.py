@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 import sampling
-from survey_service.models import Draft, Slot
+from survey_service.core.models import Draft, Slot
 
 from .phone import (
     BACK,

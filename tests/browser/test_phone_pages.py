@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 import sampling
-from survey_service.models import Slot
+from survey_service.core.models import Slot
+from survey_service.respondent.operations import save_page
 from survey_service.respondent.pages import RatedUnit, answer_key, build_pages
-from survey_service.services.responses import save_page
 
 from .phone import BACK, NEXT, checked, first_slot, is_own_document, press, question, tap_answers
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from survey_service.models import Response, Slot
-from survey_service.services.users import add_user
+from survey_service.accounts.operations import add_user
+from survey_service.core.models import Response, Slot
 
 PASSWORD = "mat-khau-dai-du"
 

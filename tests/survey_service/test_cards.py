@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import unicodedata
-import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections import defaultdict
@@ -30,8 +29,8 @@ from reportlab.lib.units import mm
 
 import sampling
 from sampling.slots import make_slot_code
-from survey_service.services import cards
-from survey_service.services.slots import SlotRow, slot_url
+from survey_service.fieldwork import card_content, cards, qr
+from survey_service.fieldwork.queries import SlotRow, slot_url
 
 BASE_URL = "https://khaosat.laichau.gov.vn"
 
@@ -157,10 +156,10 @@ def test_every_card_has_the_qr_code_of_its_link(sample, sample_pdf):
 
 def test_qr_matrix_and_runs_match_the_qrcode_library(sample):
     for row in sample:
-        matrix = cards.qr_matrix(row.url)
+        matrix = qr.qr_matrix(row.url)
         assert [list(r) for r in matrix] == reference_matrix(row.url)
         rebuilt = [[False] * len(matrix) for _ in matrix]
-        for r, c, length in cards.qr_runs(matrix):
+        for r, c, length in qr.qr_runs(matrix):
             assert length > 0
             for k in range(c, c + length):
                 assert not rebuilt[r][k]
@@ -184,7 +183,7 @@ def test_the_vietnamese_texts_are_in_the_text_layer(sample, sample_pdf, plan, tm
         "Trang 1/3",
     ]
     for row in sample:
-        expected += [row.slot, cards.printed_link(row.url)]
+        expected += [row.slot, card_content.printed_link(row.url)]
     for phrase in expected:
         assert phrase in text, phrase
 
@@ -230,7 +229,7 @@ def test_an_unknown_language_is_refused(sample, plan):
 
 def test_card_content(all_rows, plan):
     commune = next(r for r in all_rows if r.unit == "xa-then-sin")
-    card = cards.card_for(commune, plan)
+    card = card_content.card_for(commune, plan)
     assert card.slot == commune.slot and card.url == commune.url
     assert card.link == commune.url.removeprefix("https://")
     assert (card.group_label, card.group_name) == ("Nhóm II.4:", "Lãnh đạo UBND cấp xã")
@@ -240,20 +239,20 @@ def test_card_content(all_rows, plan):
     assert card.title == plan.title.vi
 
     fixed = next(r for r in all_rows if r.group == "I.1")  # fixed quota: no unit
-    card = cards.card_for(fixed, plan, "en")
+    card = card_content.card_for(fixed, plan, "en")
     assert (card.unit_label, card.unit_name) == ("", "")
     assert card.group_name == "Provincial People's Council delegates"
     assert card.deadline == "Reply by: 28 February 2021"
 
     department = next(r for r in all_rows if r.group == "I.3")  # no parent unit
-    assert cards.card_for(department, plan).unit_name == department.unit_name
+    assert card_content.card_for(department, plan).unit_name == department.unit_name
 
 
 def test_texts_are_composed_unicode(all_rows, plan):
     row = next(r for r in all_rows if r.unit == "xa-then-sin")
     decomposed = unicodedata.normalize("NFD", row.unit_name)
     assert decomposed != row.unit_name
-    card = cards.card_for(SlotRow(**{**row.as_dict(), "unit_name": decomposed}), plan)
+    card = card_content.card_for(SlotRow(**{**row.as_dict(), "unit_name": decomposed}), plan)
     assert card.unit_name.startswith("Xã Thèn Sin")
 
 
@@ -262,11 +261,11 @@ def test_the_fonts_cover_every_text_of_every_card(all_rows, plan):
     for font in (cards.SANS, cards.BOLD):
         for text in [plan.title.vi, plan.title.en, *(u.name for u in plan.units),
                      *(g.name.vi for g in plan.groups), *(g.name.en for g in plan.groups),
-                     *(t for pair in cards._TEXTS.values() for t in pair)]:
+                     *(t for label in card_content._TEXTS.values() for t in (label.vi, label.en))]:
             assert cards.has_glyphs(font, text), (font, text)
     # The monospaced font is used for codes and links, which are ASCII.
     for row in all_rows[::50]:
-        assert cards.has_glyphs(cards.MONO, row.slot + cards.printed_link(row.url))
+        assert cards.has_glyphs(cards.MONO, row.slot + card_content.printed_link(row.url))
 
 
 def test_the_fonts_ship_with_their_licence():
@@ -300,7 +299,7 @@ def test_wrap_breaks_words_longer_than_a_line():
 
 def test_qr_zip(sample):
     calls: list[tuple[int, int]] = []
-    data = cards.qr_zip(sample, progress=lambda done, total: calls.append((done, total)))
+    data = qr.qr_zip(sample, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (len(sample), len(sample)) and len(calls) == len(sample)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.testzip() is None
@@ -328,37 +327,19 @@ def test_qr_zip(sample):
 
 
 def test_qr_zip_of_nothing_has_only_the_index():
-    with zipfile.ZipFile(io.BytesIO(cards.qr_zip([]))) as zf:
+    with zipfile.ZipFile(io.BytesIO(qr.qr_zip([]))) as zf:
         assert zf.namelist() == ["slots.csv"]
-        assert zf.read("slots.csv").decode().strip() == ",".join(cards.INDEX_COLUMNS)
+        assert zf.read("slots.csv").decode().strip() == ",".join(qr.INDEX_COLUMNS)
 
 
 @pytest.mark.parametrize("code", ["../etc/passwd", "a/b", "", "24 0131"])
 def test_qr_zip_refuses_a_code_that_is_not_a_file_name(sample, code):
     with pytest.raises(ValueError):
-        cards.qr_zip([SlotRow(**{**sample[0].as_dict(), "slot": code})])
+        qr.qr_zip([SlotRow(**{**sample[0].as_dict(), "slot": code})])
 
 
 def test_qr_zip_refuses_a_code_twice(sample):
     with pytest.raises(ValueError):
-        cards.qr_zip([sample[0], sample[0]])
+        qr.qr_zip([sample[0], sample[0]])
 
 
-# --------------------------------------------------------------------------- SVG
-
-
-def test_qr_svg_is_self_contained_and_draws_the_matrix(sample):
-    url = sample[0].url
-    svg = cards.qr_svg(url)
-    root = ET.fromstring(svg)
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    assert "href" not in svg and "<image" not in svg and "<script" not in svg
-    reference = reference_matrix(url)
-    side = len(reference) + 8
-    assert root.get("viewBox") == f"0 0 {side} {side}"
-    d = root.find("{http://www.w3.org/2000/svg}path").get("d")
-    rebuilt = [[False] * len(reference) for _ in reference]
-    for x, y, n in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", d):
-        for k in range(int(x) - 4, int(x) - 4 + int(n)):
-            rebuilt[int(y) - 4][k] = True
-    assert rebuilt == reference

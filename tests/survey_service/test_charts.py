@@ -7,25 +7,23 @@ import gzip
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
+from pathlib import Path
 
 import markupsafe
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_service import charts
-from survey_service.charts import (
+from survey_service.core.svg import (
     COLOR_COMPLETED,
     COLOR_HANDED_OUT,
     COLOR_PLANNED,
     COLOR_STARTED,
-    ProgressRow,
-    burndown,
-    days_left_text,
     format_number,
     percent,
-    progress_bars,
 )
+from survey_service.fieldwork.charts import ProgressRow, days_left_text, progress_bars
+from survey_service.results.charts import index_intervals
 
 NS = "{http://www.w3.org/2000/svg}"
 # What the charts may contain: drawing and text, nothing that runs or loads.
@@ -83,10 +81,6 @@ def _axis(root: ET.Element) -> tuple[float, float, float]:
 
 def _target_y(root: ET.Element) -> float:
     return float(re.fullmatch(r"M[\d.]+ ([\d.]+)H[\d.]+", _by_class(root, "target").get("d")).group(1))
-
-
-def _daily(days: int, per_day: int = 20) -> list[tuple[dt.date, int]]:
-    return [(START + dt.timedelta(days=i), per_day * i) for i in range(days)]
 
 
 def _assert_self_contained(svg: str) -> None:
@@ -359,132 +353,22 @@ def test_any_label_and_counts_give_well_formed_svg(label, counts, lang):
         assert width == pytest.approx(track * min(percent(count, planned), 100) / 100, abs=1)
 
 
-# --------------------------------------------------------------------------- burndown
+@pytest.mark.parametrize("module", ["survey_service.core.svg", "survey_service.fieldwork.charts",
+                                    "survey_service.results.charts"])
+def test_chart_modules_import_nothing_of_the_web(module):
+    """Charts are pure drawing: their modules import neither Flask nor the database."""
+    import ast
+    import importlib
 
-
-def _chart(daily=None, *, today=dt.date(2021, 2, 16), planned_total=1193, lang="vi", **kw):
-    return burndown(_daily(29) if daily is None else daily, planned_total=planned_total,
-                    start=START, deadline=DEADLINE, today=today, lang=lang, **kw)
-
-
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_burndown_is_a_self_contained_accessible_image(lang):
-    svg = _chart(lang=lang)
-    _assert_self_contained(svg)
-    root = _parse(svg)
-    assert root.get("role") == "img" and root.get("width") == "100%"
-    assert _tag(root[0]) == "title" and _tag(root[1]) == "desc"
-    assert root.get("aria-label") == root[0].text
-    days = "Còn 12 ngày đến hạn 28/02/2021" if lang == "vi" else "12 days left until 28/02/2021"
-    assert days in root[0].text
-    assert days in _texts(root)
-    assert len(svg.encode()) < 5_000
-
-
-def test_reference_line_runs_from_nothing_at_start_to_the_plan_at_the_deadline():
-    root = _parse(_chart())
-    left, right, axis_y = _axis(root)
-    ref = _by_class(root, "reference")
-    assert float(ref.get("x1")) == pytest.approx(left, abs=0.5)
-    assert float(ref.get("y1")) == pytest.approx(axis_y, abs=0.5)
-    assert float(ref.get("x2")) == pytest.approx(right, abs=0.5)  # the deadline ends the axis
-    assert float(ref.get("y2")) == pytest.approx(_target_y(root), abs=0.5)
-    assert float(ref.get("y2")) < axis_y
-    assert "Kế hoạch 1.193" in _texts(root)
-
-
-def test_today_marker_stands_at_its_day():
-    root = _parse(_chart(today=dt.date(2021, 2, 16)))  # 29 of 41 days
-    left, right, _ = _axis(root)
-    today = _by_class(root, "today")
-    assert today.get("x1") == today.get("x2")
-    assert float(today.get("x1")) == pytest.approx(left + (right - left) * 29 / 41, abs=0.5)
-    assert "Hôm nay 16/02" in _texts(root)
-
-
-def test_time_axis_has_dd_mm_ticks_from_start_to_deadline():
-    texts = _texts(_parse(_chart()))
-    dates = [t for t in texts if re.fullmatch(r"\d\d/\d\d", t)]
-    assert dates[0] == "18/01" and dates[-1] == "28/02"
-    assert len(dates) >= 3 and len(dates) == len(set(dates))
-
-
-def test_value_axis_uses_the_languages_numbers():
-    assert "1.000" in _texts(_parse(_chart(lang="vi")))
-    assert "1,000" in _texts(_parse(_chart(lang="en")))
-
-
-def test_status_gives_completed_and_the_plan_to_date():
-    root = _parse(_chart(today=dt.date(2021, 2, 16)))  # 29 days × 20 → 560 on 15/02
-    text = " ".join(_texts(root))
-    assert "560/1.193" in text and "46,9%" in text
-    assert "844" in text  # 1193 × 29/41 expected by today
-
-
-def test_late_survey_says_how_late_and_reaches_today():
-    daily = _daily(29) + [(dt.date(2021, 3, 2), 1100)]
-    root = _parse(_chart(daily, today=dt.date(2021, 3, 3)))
-    assert "Quá hạn 3 ngày (hạn 28/02/2021)" in _texts(root)
-    left, right, _ = _axis(root)
-    today = float(_by_class(root, "today").get("x1"))
-    ref_end = float(_by_class(root, "reference").get("x2"))
-    assert today == pytest.approx(right, abs=0.5)  # the axis now ends today
-    assert ref_end == pytest.approx(left + (right - left) * 41 / 44, abs=0.5)  # at the deadline
-    assert float(_by_class(root, "reference").get("y2")) == pytest.approx(_target_y(root), abs=0.5)
-    english = _parse(_chart(daily, today=dt.date(2021, 3, 3), lang="en"))
-    assert "3 days late (deadline 28/02/2021)" in _texts(english)
-
-
-def test_no_data_draws_the_plan_and_says_so():
-    svg = _chart([], today=START, lang="en")
-    _assert_self_contained(svg)
-    root = _parse(svg)
-    assert root.find(f".//{NS}polyline") is None
-    assert "No data yet" in _texts(root)
-    assert "41 days left until 28/02/2021" in _texts(root)
-    _by_class(root, "reference")
-
-
-def test_a_single_day_shows_as_a_point():
-    root = _parse(_chart([(START, 5)], today=START, planned_total=40))
-    line = _by_class(root, "actual")
-    assert len(line.get("points").split()) == 1
-    assert root.find(f".//{NS}circle") is not None
-
-
-def test_days_in_any_order_and_datetimes_are_accepted():
-    shuffled = list(reversed(_daily(5)))
-    as_datetimes = [(dt.datetime.combine(d, dt.time(12)), v) for d, v in _daily(5)]
-    plain = _chart(_daily(5))
-    assert _chart(shuffled) == plain
-    assert _chart(as_datetimes) == plain
-
-
-def test_nothing_planned_and_deadline_on_start_do_not_divide_by_zero():
-    root = _parse(burndown([(START, 3)], planned_total=0, start=START, deadline=START, today=START))
-    assert "Hôm nay là hạn chót (18/01/2021)" in _texts(root)
-    ref = _by_class(root, "reference")
-    assert ref.get("y1") == ref.get("y2")
-
-
-def test_deadline_before_start_is_refused():
-    with pytest.raises(ValueError):
-        burndown([], planned_total=10, start=DEADLINE, deadline=START, today=START)
-
-
-def test_burndown_title_is_escaped():
-    svg = _chart(title="<Tam Đường> & co")
-    _assert_self_contained(svg)
-    assert _parse(svg)[0].text.startswith("<Tam Đường> & co: Còn 12 ngày")
-
-
-def test_module_has_no_web_imports():
-    assert "flask" not in vars(charts)
+    tree = ast.parse(Path(importlib.import_module(module).__file__).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.level == 0}
+    assert not imported & {"flask", "sqlalchemy", "werkzeug"}
 
 
 def test_index_intervals_places_dots_and_lines_on_the_axis():
-    from survey_service.charts import index_intervals
-
     rows = [{"label": "Sở <A> & B", "index_pct": 80.0, "index_low": 75.0, "index_high": 85.0},
             {"label": "Huyện C", "index_pct": 55.0, "index_low": None, "index_high": None}]
     svg = index_intervals(rows, title="Chỉ số", bands=[(80, "Tốt"), (70, "Khá")])

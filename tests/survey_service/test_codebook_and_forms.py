@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import questionnaires
-from survey_service.services.users import add_user, new_api_key
+from survey_service.accounts.operations import add_user, new_api_key
 
 
 def test_codebook_json_lists_all_six_forms_with_criteria_and_weights(cli):

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from survey_service.models import Draft, Response, Slot
-from survey_service.services.responses import finalise
+from survey_service.core.models import Draft, Response, Slot
+from survey_service.respondent.operations import finalise
 
 from .formwalk import Walk, parse
 
@@ -107,14 +107,14 @@ def test_simultaneous_final_submits_store_one_response(server, loaded, db):
 
 
 def test_racing_finalise_calls_complete_a_slot_once(loaded, db):
-    """The service function alone, from many threads with their own connections."""
+    """The operation alone, from many threads with their own connections, each committing."""
     with db.session() as session:
         slot = session.scalars(sa.select(Slot).order_by(Slot.id)).first()
         slot_id, plan_id = slot.id, slot.plan_id
     barrier = threading.Barrier(16)
 
     def attempt(i: int) -> bool:
-        with db.sessionmaker() as session:
+        with db.session() as session:  # commits when the block ends, as a request does
             barrier.wait()
             return finalise(session, slot_id, plan_id=plan_id, group_code="I.1", form_code="CT-01",
                             form_version="2020.1", form_hash="x" * 64, own_unit=None,

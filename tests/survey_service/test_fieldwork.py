@@ -9,37 +9,37 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from survey_service.models import AuditEntry, Response, Slot
-from survey_service.services.users import add_user, new_api_key
+from survey_service.accounts.operations import add_user, new_api_key
+from survey_service.core.models import AuditEntry, Response, Slot
 
 PASSWORD = "mat-khau-dai-du"
 
 #: Who may use each staff endpoint (admin may use all).  A new route must be added
 #: here, or the walk below fails: no page is left unprotected by accident.
 ACCESS = {
-    "auth.home": {"admin", "postoffice", "analyst"},
-    "auth.logout": {"admin", "postoffice", "analyst"},
-    "staff.slots": {"admin", "postoffice", "analyst"},
-    "staff.record_hand_out": {"admin", "postoffice"},
-    "staff.record_void": {"admin", "postoffice"},
-    "staff.cards": {"admin", "postoffice"},
-    "staff.paper": {"admin", "postoffice"},
-    "staff.paper_form": {"admin", "postoffice"},
-    "staff.progress_page": {"admin", "postoffice", "analyst"},
-    "staff.progress_download": {"admin", "postoffice", "analyst"},
-    "staff.audit_log": {"admin"},
-    "staff.users": {"admin"},
-    "staff.report": {"admin", "analyst"},
-    "staff.appraisal": {"admin", "analyst"},
-    "staff.appraisal_template_download": {"admin", "analyst"},
-    "staff.report_xlsx": {"admin", "analyst"},
-    "api.plan": {"admin", "postoffice", "analyst"},
-    "api.scores": {"admin", "analyst"},
-    "api.index": {"admin", "analyst"},
-    "api.codebook": {"admin", "postoffice", "analyst"},
-    "api.progress": {"admin", "postoffice", "analyst"},
+    "accounts.home": {"admin", "postoffice", "analyst"},
+    "accounts.logout": {"admin", "postoffice", "analyst"},
+    "fieldwork.slots": {"admin", "postoffice", "analyst"},
+    "fieldwork.record_hand_out": {"admin", "postoffice"},
+    "fieldwork.record_void": {"admin", "postoffice"},
+    "fieldwork.cards": {"admin", "postoffice"},
+    "fieldwork.paper": {"admin", "postoffice"},
+    "fieldwork.paper_form": {"admin", "postoffice"},
+    "fieldwork.progress_page": {"admin", "postoffice", "analyst"},
+    "fieldwork.progress_download": {"admin", "postoffice", "analyst"},
+    "accounts.audit_log": {"admin"},
+    "accounts.users": {"admin"},
+    "results.report": {"admin", "analyst"},
+    "appraisal.appraisal": {"admin", "analyst"},
+    "appraisal.appraisal_template_download": {"admin", "analyst"},
+    "results.report_xlsx": {"admin", "analyst"},
+    "api_plans.plan": {"admin", "postoffice", "analyst"},
+    "api_results.scores": {"admin", "analyst"},
+    "api_results.index": {"admin", "analyst"},
+    "api_plans.codebook": {"admin", "postoffice", "analyst"},
+    "api_fieldwork.progress": {"admin", "postoffice", "analyst"},
 }
-PUBLIC = {"static", "web.index", "web.healthz", "auth.login", "respondent.form", "respondent.save",
+PUBLIC = {"static", "core.index", "core.healthz", "accounts.login", "respondent.form", "respondent.save",
           "api.openapi"}
 SAMPLE_ARGS = {"fmt": "csv", "code": "11-0001-V", "unit": "so-noi-vu"}
 
@@ -89,13 +89,13 @@ def test_route_permission_walk(loaded, staff, db):
               for role, client in clients.items()}
     tokens[None] = _csrf(anonymous.get("/staff/login").get_data(as_text=True))
     # Signing out comes last, or it would sign the clients out for the rest of the walk.
-    rules = sorted(loaded.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout")
+    rules = sorted(loaded.url_map.iter_rules(), key=lambda r: r.endpoint == "accounts.logout")
     for rule in rules:
         if rule.endpoint not in ACCESS:
             continue
         url = _url(loaded, rule)
         method = "GET" if "GET" in rule.methods else "POST"
-        is_api = rule.endpoint.startswith("api.")
+        is_api = rule.endpoint.startswith("api")
         # Anonymous: the API says 401, a staff page sends to the login page.
         response = anonymous.open(url, method=method, data={"csrf_token": tokens[None]})
         if is_api:
@@ -313,7 +313,7 @@ def test_admin_manages_users(staff, db):
     assert short.status_code == 400
     admin.post("/staff/users", data={"csrf_token": _csrf(page), "op": "toggle", "name": "buudien2"})
     with db.session() as session:
-        from survey_service.models import User
+        from survey_service.core.models import User
         assert session.scalar(sa.select(User.active).where(User.name == "buudien2")) is False
         actions = {e.action for e in session.scalars(sa.select(AuditEntry))}
     assert {"user_add", "user_inactive"} <= actions

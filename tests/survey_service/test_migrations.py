@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from survey_service import migrate
-from survey_service.db import make_engine
+from survey_service.core import migrate
+from survey_service.core.database import make_engine
 
 
 def test_upgrade_empty_database_to_head_matches_models(database_url):

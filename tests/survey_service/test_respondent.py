@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from sampling.slots import new_token
-from survey_service.models import Draft, Response, ResponseAnswer, Slot
+from survey_service.core.models import Draft, Response, ResponseAnswer, Slot
 
 from .formwalk import Walk, page_number, parse
 
 
 def _token(db, group: str = "I.1", status: str | None = None) -> str:
-    from survey_service.models import QuotaPlace, RespondentGroup
+    from survey_service.core.models import QuotaPlace, RespondentGroup
 
     with db.session() as session:
         slot = session.scalars(
@@ -22,7 +22,7 @@ def _token(db, group: str = "I.1", status: str | None = None) -> str:
             .join(RespondentGroup, QuotaPlace.group_id == RespondentGroup.id)
             .where(RespondentGroup.code == group).order_by(Slot.id).limit(1)).one()
         if status:
-            slot.move_to(status)
+            slot.status = status
         return slot.token
 
 

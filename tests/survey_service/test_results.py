@@ -13,14 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 import sampling
-from survey_service.models import AppraisalScore, Slot
-from survey_service.services.users import add_user, new_api_key
+from survey_service.accounts.operations import add_user, new_api_key
+from survey_service.core.models import AppraisalScore, Slot
 
 from .formwalk import Walk
 
 
 def _tokens(db, group: str, count: int) -> list[str]:
-    from survey_service.models import QuotaPlace, RespondentGroup
+    from survey_service.core.models import QuotaPlace, RespondentGroup
 
     with db.session() as session:
         return list(session.scalars(
@@ -121,8 +121,8 @@ def test_exports_never_carry_tokens_or_slot_codes(answered, db, cli_env, tmp_pat
 
 def test_appraisal_import_feeds_the_index(answered, db):
     from analysis.appraisal import appraisal_template
-    from survey_service.services.appraisal import import_sheet
-    from survey_service.services.plans import current_plan, get_plan_row
+    from survey_service.appraisal.operations import import_sheet
+    from survey_service.plans.queries import current_plan, get_plan_row
 
     plan = sampling.load_plan()
     data = appraisal_template(plan.scoring, kind="department", unit_code="so-noi-vu",

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 import sampling
-from sampling.slots import SlotTransitionError, new_token
-from survey_service.models import QuotaPlace, Slot
-from survey_service.services.plans import PlanConflict, sync_plan
+from sampling.slots import SlotStatus, new_token
+from survey_service.core.errors import ServiceError
+from survey_service.core.models import QuotaPlace, Slot, may_become
+from survey_service.plans.operations import sync_plan
 
 
 def test_a_quota_place_cannot_have_two_live_slots(loaded, db):
@@ -22,7 +23,7 @@ def test_a_quota_place_cannot_have_two_live_slots(loaded, db):
                              token=new_token(), status="issued"))
     # Once the first is voided, a replacement for the same place is accepted.
     with db.session() as session:
-        session.get(Slot, slot.id).move_to("voided")
+        session.get(Slot, slot.id).status = "voided"
         session.add(Slot(plan_id=plan_id, place_id=place_id, code="99-9999-X",
                          token=new_token(), status="issued", replaces_id=slot.id))
     with db.session() as session:
@@ -44,14 +45,21 @@ def test_tokens_are_unique_in_the_database(loaded, db):
                              status="voided"))
 
 
-def test_move_to_refuses_illegal_moves(loaded, db):
+def test_status_updates_apply_the_lifecycle_of_sampling(loaded, db):
+    """A conditional UPDATE built from may_become moves only slots the lifecycle allows."""
     with db.session() as session:
-        slot = session.scalars(sa.select(Slot).limit(1)).one()
-        slot.move_to("handed_out")
-        slot.move_to("completed")
-        with pytest.raises(SlotTransitionError):
-            slot.move_to("started")
-        assert slot.status == "completed"
+        first, second = session.scalars(sa.select(Slot).order_by(Slot.id).limit(2)).all()
+        first.status, second.status = "completed", "handed_out"
+    assert may_become(SlotStatus.COMPLETED) == ["issued", "handed_out", "started"]
+    assert may_become(SlotStatus.ISSUED) == []
+    with db.session() as session:
+        moved = session.execute(sa.update(Slot).where(
+            Slot.id.in_([first.id, second.id]), Slot.status.in_(may_become(SlotStatus.STARTED)))
+            .values(status="started")).rowcount
+    assert moved == 1
+    with db.session() as session:
+        assert session.get(Slot, first.id).status == "completed"
+        assert session.get(Slot, second.id).status == "started"
 
 
 def test_sync_is_idempotent_and_voided_places_get_a_new_slot(loaded, db):
@@ -61,7 +69,7 @@ def test_sync_is_idempotent_and_voided_places_get_a_new_slot(loaded, db):
         assert not report.changed
         assert report.live_slots == 1193
         victim = session.scalars(sa.select(Slot).where(Slot.code.like("13-%")).limit(1)).one()
-        victim.move_to("voided")
+        victim.status = "voided"
     with db.session() as session:
         report = sync_plan(session, plan)
         assert report.created["slots"] == 1
@@ -80,7 +88,7 @@ def test_a_plan_that_shrinks_a_quota_is_refused(loaded, db):
     data["levels"][0]["forms"] = 513
     data["total_forms"] = 1173
     smaller = sampling.plan_from_dict(data)
-    with pytest.raises(PlanConflict):
+    with pytest.raises(ServiceError):
         with db.session() as session:
             sync_plan(session, smaller)
     with db.session() as session:  # nothing was half-written

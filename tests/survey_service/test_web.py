@@ -7,15 +7,15 @@ import re
 import sqlalchemy as sa
 
 from sampling.slots import new_token
-from survey_service.models import Slot
-from survey_service.services.users import add_user
+from survey_service.accounts.operations import add_user
+from survey_service.core.models import Slot
 
 
 def _slot(db, status: str | None = None) -> str:
     with db.session() as session:
         slot = session.scalars(sa.select(Slot).order_by(Slot.id).limit(1)).one()
         if status:
-            slot.move_to(status)
+            slot.status = status
         return slot.token
 
 

@@ -1,0 +1,20 @@
+"""The ``survey-service`` command (also ``python -m survey_service``): the core's group
+with every feature's commands."""
+
+from __future__ import annotations
+
+from .accounts import cli as accounts
+from .appraisal import cli as appraisal
+from .core.cli import main
+from .demo import cli as demo
+from .fieldwork import cli as fieldwork
+from .plans import cli as plans
+from .results import cli as results
+
+for _feature in (plans, fieldwork, results, appraisal, accounts, demo):
+    _feature.register(main)
+
+__all__ = ["main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,2 @@
+"""Field work of the post office: slots and printable cards, hand-out, void and replace,
+paper entry, and the progress dashboard."""

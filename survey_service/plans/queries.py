@@ -1,0 +1,94 @@
+"""Reading the stored plan: the plan of a round, its questionnaire versions, its summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import questionnaires
+import sampling
+
+from ..core.models import QuestionnaireVersion, SurveyPlan
+
+
+def get_plan_row(session: Session, code: str | None = None) -> SurveyPlan | None:
+    """The stored plan with ``code``, or the most recently loaded one."""
+    query = select(SurveyPlan)
+    query = query.where(SurveyPlan.code == code) if code else query.order_by(SurveyPlan.id.desc())
+    return session.scalars(query).first()
+
+
+def stored_plan(row: SurveyPlan) -> sampling.Plan:
+    """Rebuild the :class:`sampling.Plan` a row was loaded from."""
+    return sampling.plan_from_dict(row.definition, source=f"plan {row.code}")
+
+
+_PARSED: dict[str, sampling.Plan] = {}
+
+
+def current_plan(session: Session, code: str | None = None) -> sampling.Plan | None:
+    """The stored plan (``code``, or the latest loaded), parsed once per content hash."""
+    row = get_plan_row(session, code)
+    if row is None:
+        return None
+    plan = _PARSED.get(row.content_hash)
+    if plan is None:
+        plan = _PARSED[row.content_hash] = stored_plan(row)
+    return plan
+
+
+def plan_summary(p: sampling.Plan) -> dict[str, Any]:
+    """The plan as the API and ``plan show --json`` give it."""
+    totals = p.totals()
+    return {
+        "plan": p.code,
+        "title": p.title.vi,
+        "title_en": p.title.en,
+        "province": p.province,
+        "year": p.year,
+        "deadlines": {k: v.isoformat() for k, v in p.deadlines.items()},
+        "groups": [
+            {
+                "code": grp.code,
+                "level": grp.level,
+                "name": grp.name.vi,
+                "name_en": grp.name.en,
+                "form": grp.form,
+                "rates": grp.rates.to_dict(),
+                "quota": _quota(grp.quota),
+                "forms": p.group_total(grp),
+            }
+            for grp in p.groups
+        ],
+        "levels": [
+            {"code": lv.code, "name": lv.name.vi, "name_en": lv.name.en, "forms": totals[lv.code]}
+            for lv in p.levels
+        ],
+        "total": totals["total"],
+    }
+
+
+def _quota(q: Any) -> dict[str, Any]:
+    if q.fixed is not None:
+        return {"fixed": q.fixed}
+    if q.per is not None:
+        return {"per": q.per, "count": q.count}
+    return {"separate_plan": q.separate_plan}
+
+
+
+_FORMS: dict[str, questionnaires.Form] = {}
+
+
+def form_by_hash(session: Session, content_hash: str) -> questionnaires.Form | None:
+    """The stored questionnaire version with ``content_hash`` (parsed once per process)."""
+    form = _FORMS.get(content_hash)
+    if form is None:
+        row = session.scalar(select(QuestionnaireVersion).where(
+            QuestionnaireVersion.content_hash == content_hash))
+        if row is None:
+            return None
+        form = _FORMS[content_hash] = questionnaires.form_from_dict(row.definition)
+    return form
