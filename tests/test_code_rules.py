@@ -41,3 +41,31 @@ def test_ruff_finds_nothing():
     result = subprocess.run([str(ruff), "check", "--no-cache", "."], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_service_commits_only_at_the_request_and_command_boundary():
+    """Operations add and flush; only the app (per request) and the command session commit."""
+    committing = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "survey_service").rglob("*.py")
+                        if "migrations" not in path.parts and ".commit(" in path.read_text(encoding="utf-8"))
+    assert committing == ["survey_service/core/app.py", "survey_service/core/database.py"]
+
+
+def test_no_module_of_the_service_is_long():
+    """A module longer than about 400 lines is holding two things: split it."""
+    long = {str(path.relative_to(ROOT)): n for path in (ROOT / "survey_service").rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 420}
+    assert long == {}
+
+
+@pytest.mark.parametrize("feature", ["accounts", "appraisal", "fieldwork", "plans", "results"])
+def test_every_feature_has_the_same_inner_files(feature):
+    """Where a feature has pages, writes, reads or commands, they are in files of the same names."""
+    import importlib
+
+    folder = ROOT / "survey_service" / feature
+    names = {p.name for p in folder.iterdir()}
+    assert {"__init__.py", "queries.py", "cli.py"} <= names, names
+    assert not names & {"services.py", "views.py", "models.py", "db.py"}, names
+    if "routes.py" in names:
+        assert (folder / "templates" / feature).is_dir()
+    assert callable(importlib.import_module(f"survey_service.{feature}.cli").register)

@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import sampling
-from analysis.appraisal import AppraisalSheet, appraisal_template, read_appraisal
+from analysis.appraisal import AppraisalSheet
 
 from ..core.audit import Actor, record
 from ..core.models import AppraisalScore, SurveyPlan
 from .queries import evaluated_unit, stored_scores
+from .workbook import appraisal_template, read_appraisal
 
 
 def template_for(plan: sampling.Plan, unit_code: str, lang: str = "vi") -> bytes:
