@@ -35,8 +35,9 @@ class SurveyPlan(Base):
     year: Mapped[int]
     #: SHA-256 of the plan's canonical JSON; a changed file gives a new hash.
     content_hash: Mapped[str] = mapped_column(String(64))
-    #: The whole validated plan (``sampling.Plan.to_dict()``), so it can be rebuilt.
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The whole validated plan (``sampling.Plan.to_dict()``), so it can be rebuilt.  Loaded
+    #: only when read: requests need the plan's hash, and parse the plan once per process.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     loaded_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
     units: Mapped[list[Unit]] = relationship(back_populates="plan", cascade="all, delete-orphan")
@@ -165,6 +166,9 @@ class User(Base):
     api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now, server_default=func.now())
+    #: Part of every sign-in session's id: raised at sign-out, password change and
+    #: deactivation, which ends every session signed in before.
+    session_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     # flask-login's user protocol
     @property
@@ -180,7 +184,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
 
 class QuestionnaireVersion(Base):
@@ -296,6 +300,42 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SignInCounter(Base):
+    """Sign-in failures in a window, per name and address, per address, or per name.
+
+    One row per key: ``(name, address)``, ``("", address)`` for an address across names,
+    ``(name, "")`` for a name across addresses.  ``name_key`` is the normalised name
+    (stripped, NFC, case-folded), ``address`` the client's address (an IPv6 address as its
+    /64).  Each attempt is reserved with one atomic upsert before the password is checked.
+    """
+
+    __tablename__ = "sign_in_counters"
+
+    name_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The first failure of the current window; the count starts again after the window.
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class LinkMiss(Base):
+    """Requests for unknown respondent links, counted per client address and hour.
+
+    ``minute``/``minute_misses`` hold the count of the current minute, which the limit
+    on unknown links reads; one upsert per unknown link keeps both.
+    """
+
+    __tablename__ = "link_misses"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[dt.datetime] = mapped_column(primary_key=True, index=True)
+    misses: Mapped[int] = mapped_column(default=0)
+    minute: Mapped[dt.datetime]
+    minute_misses: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
 class AppraisalScore(Base):

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, insert, update
 from sqlalchemy.orm import Session
 
 from sampling.slots import SlotStatus
@@ -102,17 +102,21 @@ def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, f
     if answers is None:
         draft = get_draft(session, slot_id)
         answers = dict(draft.answers) if draft is not None else {}
-    response = Response(
-        id=uuid.uuid4().hex, plan_id=plan_id, group_code=group_code, form_code=form_code,
+    response_id = uuid.uuid4().hex
+    # Plain INSERTs, no ORM objects: a form of 300 answers is one executemany.
+    session.execute(insert(Response).values(
+        id=response_id, plan_id=plan_id, group_code=group_code, form_code=form_code,
         form_version=form_version, form_hash=form_hash, own_unit=own_unit, channel=channel,
-        completed_on=dt.datetime.now(PROVINCE_TZ).date())
+        completed_on=dt.datetime.now(PROVINCE_TZ).date()))
+    rows = []
     for key, value in sorted(answers.items()):
         if value is None or value == "":
             continue
         question, _, unit = key.partition("@")
-        response.answers.append(ResponseAnswer(rated_unit=unit, question=question,
-                                               value=str(value)))
-    session.add(response)
+        rows.append({"response_id": response_id, "rated_unit": unit, "question": question,
+                     "value": str(value)})
+    if rows:
+        session.execute(insert(ResponseAnswer), rows)
     session.execute(delete(Draft).where(Draft.slot_id == slot_id))
     session.flush()
     return True

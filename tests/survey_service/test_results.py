@@ -120,7 +120,7 @@ def test_exports_never_carry_tokens_or_slot_codes(answered, db, cli_env, tmp_pat
 
 
 def test_appraisal_import_feeds_the_index(answered, db):
-    from analysis.appraisal import appraisal_template
+    from survey_service.appraisal.workbook import appraisal_template
     from survey_service.appraisal.operations import import_sheet
     from survey_service.plans.queries import current_plan, get_plan_row
 
@@ -161,7 +161,7 @@ def test_appraisal_import_feeds_the_index(answered, db):
 def test_appraisal_upload_reports_cells(answered, db):
     import re
 
-    from analysis.appraisal import appraisal_template
+    from survey_service.appraisal.workbook import appraisal_template
 
     plan = sampling.load_plan()
     with db.session() as session:
