@@ -1,7 +1,8 @@
 """The (Vietnamese, English) message templates of this package, keyed by problem code.
 
-:data:`FILE_PROBLEMS` serves the questionnaire loader and the XLSForm reader (through
-:class:`~questionnaires.problems.ProblemList`); :data:`ANSWER_PROBLEMS` serves
+:data:`FILE_PROBLEMS` serves the questionnaire loader, the XLSForm reader and the guard
+of every uploaded workbook (:mod:`questionnaires.workbooks`, codes ``workbook_...``),
+through :class:`~questionnaires.problems.ProblemList`; :data:`ANSWER_PROBLEMS` serves
 :class:`~questionnaires.answers.AnswerError`.  Templates are filled with
 :meth:`str.format`, so a literal brace is written ``{{`` or ``}}``; no template takes a
 parameter named ``code``, which is the problem code's argument name.
@@ -162,6 +163,57 @@ FILE_PROBLEMS: dict[str, tuple[str, str]] = {
                                "'string-length(.) <= n' for text)"),
     "xlsform_kind_mismatch": ("par_kind '{kind}' không dùng được với loại '{type}'",
                               "par_kind '{kind}' cannot be used with type '{type}'"),
+    # -- any Excel workbook that is uploaded (questionnaires.workbooks)
+    "workbook_unreadable": ("không đọc được tệp: {detail_vi}",
+                            "the file cannot be read: {detail_en}"),
+    "workbook_damaged": ("tệp bị hỏng hoặc không phải là bảng tính Excel (.xlsx): {detail_vi}; "
+                         "hãy mở tệp bằng Excel và lưu lại dưới dạng Excel Workbook (.xlsx)",
+                         "the file is damaged or is not an Excel workbook (.xlsx): {detail_en}; "
+                         "open it in Excel and save it again as an Excel Workbook (.xlsx)"),
+    "workbook_wrong_format": ("tệp có định dạng {format}, không phải bảng tính Excel (.xlsx); "
+                              "hãy mở tệp bằng Excel (hoặc LibreOffice) rồi chọn Lưu thành "
+                              "(Save As) > Excel Workbook (.xlsx)",
+                              "the file is in the {format} format, not an Excel workbook "
+                              "(.xlsx); open it in Excel (or LibreOffice) and save it as an "
+                              "Excel Workbook (.xlsx)"),
+    "workbook_encrypted": ("tệp được đặt mật khẩu (mã hóa) nên không đọc được; hãy mở tệp bằng "
+                           "Excel, gỡ mật khẩu (Tệp > Thông tin > Bảo vệ Sổ làm việc > Mã hóa "
+                           "bằng Mật khẩu, xóa mật khẩu) rồi lưu lại",
+                           "the file is encrypted with a password and cannot be read; open it "
+                           "in Excel, remove the password (File > Info > Protect Workbook > "
+                           "Encrypt with Password, clear it) and save it again"),
+    "workbook_too_large": ("tệp có dung lượng {size_vi}, vượt quá giới hạn {limit_vi}",
+                           "the file is {size_en}, over the limit of {limit_en}"),
+    "workbook_too_many_parts": ("tệp nén gồm hơn {limit_vi} phần, điều không bảng tính thông "
+                                "thường nào có",
+                                "the archive holds more than {limit_en} parts, which no "
+                                "ordinary workbook does"),
+    "workbook_part_too_large": ("phần này khi giải nén có dung lượng {size_vi}, vượt quá giới "
+                                "hạn {limit_vi}",
+                                "this part expands to {size_en}, over the limit of {limit_en}"),
+    "workbook_expands_too_much": ("tệp khi giải nén có dung lượng {size_vi}, vượt quá giới hạn "
+                                  "{limit_vi}",
+                                  "the file expands to {size_en}, over the limit of {limit_en}"),
+    "workbook_compression_ratio": ("phần này được nén {ratio} lần, cao bất thường (giới hạn "
+                                   "{limit} lần): tệp có thể là một \"quả bom nén\"",
+                                   "this part is compressed {ratio} times, abnormally much (the "
+                                   "limit is {limit} times): the file may be a zip bomb"),
+    "workbook_too_many_cells": ("bảng tính có hơn {limit_vi} ô (tính mọi ô từ A1 đến hàng và "
+                                "cột cuối của mỗi trang, kể cả ô trống, ô gộp và ô có liên "
+                                "kết); hãy xóa các hàng và cột thừa",
+                                "the workbook has more than {limit_en} cells (counting every "
+                                "cell from A1 to the last row and column of each sheet, empty, "
+                                "merged and hyperlinked cells included); delete the rows and "
+                                "columns that are not needed"),
+    "workbook_too_many_strings": ("bảng tính chứa hơn {limit_vi} đoạn văn bản",
+                                  "the workbook holds more than {limit_en} texts"),
+    "workbook_cell_too_long": ("ô chứa hơn {limit_vi} ký tự, vượt quá giới hạn một ô của Excel",
+                               "the cell holds more than {limit_en} characters, over Excel's "
+                               "limit for one cell"),
+    "workbook_too_complex": ("phần này của tệp quá phức tạp (cùng các phần khác, hơn {limit_vi} "
+                             "phần tử XML)",
+                             "this part of the file is too complex (with the other parts, more "
+                             "than {limit_en} XML elements)"),
 }
 
 #: Problems with one answer, as shown next to the question on a web form.

@@ -16,11 +16,25 @@ because they change by province and by year.  The document:
 ``bands``
     Grades from best to worst: ``code``, ``name {vi, en}``, ``min`` (index % at or
     above which the grade applies; the last band's ``min`` is 0).
+``appraisers``
+    Who appraises what: the council member (hội đồng thẩm định) that appraises each
+    appraisal sub-criterion, as a unit code of the plan.  ``default`` (the standing
+    body, e.g. ``so-noi-vu``), ``by_area`` (``{AREA: UNIT}``) and ``by_criterion``
+    (``{CRITERION: UNIT}``), all optional.
 ``areas``
     The tree: area (lĩnh vực) → ``criteria`` (tiêu chí) → ``subcriteria`` (tiêu chí
     thành phần).  A sub-criterion has a ``method`` (``appraisal`` or ``survey``), a
     ``max`` per kind of unit (``null``: does not apply to that kind), and, for survey
-    ones, the ``questions`` that feed it as ``FORM/question`` (``CT-01/q01``).
+    ones, the ``questions`` that feed it as ``FORM/question`` (``CT-01/q01``).  An
+    appraisal one may name its ``appraiser`` (a unit code) and say whether evidence
+    (tài liệu kiểm chứng) must come with the self-score, ``evidence_required``
+    (default ``true``); survey ones take neither.
+
+Each appraisal sub-criterion is appraised by exactly one council member: its own
+``appraiser`` if given, else the one of its criterion in ``by_criterion``, else the one
+of its area in ``by_area``, else ``default``.  The rules alone do not know the units:
+the plan reader checks that every appraisal sub-criterion has an appraiser and that it
+is a unit of the plan (:mod:`sampling.plan_reader`).
 
 How answers become points (for one rated unit and survey sub-criterion *k* with maximum
 *M*): a valid answer is one with a weight (not "Không biết", not blank); the mean weight
@@ -38,7 +52,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Form, Label
@@ -80,6 +94,16 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
                                  "a survey sub-criterion needs its list of questions"),
     "appraisal_with_questions": ("tiêu chí chấm bằng thẩm định không có câu hỏi khảo sát",
                                  "an appraisal sub-criterion takes no survey questions"),
+    "survey_with_appraiser": ("tiêu chí chấm bằng điều tra không có cơ quan thẩm định ('appraiser')",
+                              "a survey sub-criterion is not appraised, so it takes no 'appraiser'"),
+    "survey_with_evidence": ("tiêu chí chấm bằng điều tra không có tài liệu kiểm chứng "
+                             "('evidence_required')",
+                             "a survey sub-criterion takes no evidence, so no 'evidence_required'"),
+    "not_bool": ("phải là true hoặc false (đang là {value!r})", "must be true or false (it is {value!r})"),
+    "unknown_area": ("lĩnh vực '{code}' không có trong 'areas' (có: {known})",
+                     "area '{code}' is not in 'areas' (known: {known})"),
+    "unknown_criterion": ("tiêu chí '{code}' không có trong 'areas' (có: {known})",
+                          "criterion '{code}' is not in 'areas' (known: {known})"),
     "unscored_question": ("câu {form}/{question} gắn với tiêu chí '{criterion}' nhưng không quy tắc nào dùng nó",
                           "question {form}/{question} feeds criterion '{criterion}' but no rule uses it"),
     "shares_total": ("điểm thẩm định và điều tra của '{kind}' cộng lại là {actual}, phải bằng {expected}",
@@ -115,6 +139,12 @@ class SubCriterion:
     #: Maximum points per kind of unit; a kind missing (or None) means "does not apply".
     max: Mapping[str, float | None]
     questions: tuple[QuestionRef, ...] = ()
+    #: The council member that appraises it (a unit code of the plan), resolved from
+    #: the ``appraisers`` block; None for survey sub-criteria.
+    appraiser: str | None = None
+    #: Whether the self-score must come with evidence (tài liệu kiểm chứng).  The
+    #: reader sets it (an appraisal sub-criterion defaults to True); False for survey ones.
+    evidence_required: bool = False
 
     def max_for(self, kind: str) -> float | None:
         """The maximum for units of ``kind`` (None: not applicable)."""
@@ -179,6 +209,27 @@ class ScoringRules:
                 return sub
         raise KeyError(code)
 
+    def appraised_by(self, unit_code: str, *, kind: str | None = None) -> list[SubCriterion]:
+        """The appraisal sub-criteria the council member ``unit_code`` appraises, in
+        order (only those that apply to ``kind``, if given).
+
+        >>> rules = _example_rules()
+        >>> [s.code for s in rules.appraised_by("so-tai-chinh")]
+        ['A2']
+        >>> [s.code for s in rules.appraised_by("so-noi-vu", kind="department")]
+        ['A1']
+        """
+        return [sub for _, _, sub in self.subcriteria(kind, "appraisal") if sub.appraiser == unit_code]
+
+    def appraisers(self) -> set[str]:
+        """The unit codes of every council member that appraises some sub-criterion.
+
+        >>> sorted(_example_rules().appraisers())
+        ['so-noi-vu', 'so-tai-chinh']
+        """
+        return {sub.appraiser for _, _, sub in self.subcriteria(method="appraisal")
+                if sub.appraiser is not None}
+
     def grade(self, index_pct: float) -> Band:
         """The band of an index in percent: the first whose ``min`` it reaches.
 
@@ -206,15 +257,26 @@ class ScoringRules:
             "bands": [{"code": b.code, "name": b.name.to_dict(), "min": b.min} for b in self.bands],
             "areas": [
                 {"code": a.code, "name": a.name.to_dict(), "criteria": [
-                    {"code": c.code, "name": c.name.to_dict(), "subcriteria": [
-                        {"code": s.code, "name": s.name.to_dict(), "method": s.method,
-                         "max": dict(s.max),
-                         **({"questions": [str(q) for q in s.questions]} if s.questions else {})}
-                        for s in c.subcriteria]}
+                    {"code": c.code, "name": c.name.to_dict(),
+                     "subcriteria": [_subcriterion_dict(s) for s in c.subcriteria]}
                     for c in a.criteria]}
                 for a in self.areas
             ],
         }
+
+
+def _subcriterion_dict(s: SubCriterion) -> dict[str, Any]:
+    """A sub-criterion as written in the document; the appraiser is written resolved,
+    on the sub-criterion itself, so the document reads back to the same rules."""
+    out: dict[str, Any] = {"code": s.code, "name": s.name.to_dict(), "method": s.method,
+                           "max": dict(s.max)}
+    if s.questions:
+        out["questions"] = [str(q) for q in s.questions]
+    if s.method == "appraisal":
+        if s.appraiser is not None:
+            out["appraiser"] = s.appraiser
+        out["evidence_required"] = s.evidence_required
+    return out
 
 
 def rules_from_dict(data: Any, forms: Mapping[str, Form], *,
@@ -242,6 +304,9 @@ class _RulesReader(DocumentReader):
         self.used_forms = list(forms) if used_forms is None else [f for f in used_forms if f in forms]
         self.codes: set[str] = set()
         self.used_questions: dict[QuestionRef, str] = {}
+        self.assignment = _Assignment()
+        self.area_codes: list[str] = []
+        self.criterion_codes: list[str] = []
 
     # -- small readers (mapping, items, text: see DocumentReader)
     def number(self, value: Any, path: tuple) -> float | None:
@@ -276,7 +341,7 @@ class _RulesReader(DocumentReader):
     # -- the document
     def read(self, data: Any) -> ScoringRules | None:
         top = self.mapping(data, (), ("format", "note", "total_max", "shares", "pooling", "bands",
-                                      "areas"),
+                                      "appraisers", "areas"),
                            required=("format", "total_max", "shares", "bands", "areas"))
         if top is None:
             return None
@@ -288,8 +353,11 @@ class _RulesReader(DocumentReader):
         if pooling not in POOLINGS:
             self.p.add("bad_pooling", ("pooling",), value=pooling, allowed=" | ".join(POOLINGS))
         bands = self.bands(top.get("bands"))
+        if top.get("appraisers") is not None:
+            self.assignment = self.appraisers(top["appraisers"])
         areas = [a for a in (self.area(item, path, shares)
                              for path, item in self.items(top.get("areas"), ("areas",))) if a]
+        self.check_assignment()
         if self.p or total is None:
             return None
         rules = ScoringRules(total_max=total, shares=shares, pooling=pooling, bands=tuple(bands),
@@ -336,29 +404,67 @@ class _RulesReader(DocumentReader):
                 self.p.add("bands_floor", ("bands", len(bands) - 1, "min"))
         return bands
 
+    def appraisers(self, value: Any) -> _Assignment:
+        """The ``appraisers`` block: ``default``, ``by_area``, ``by_criterion``."""
+        path = ("appraisers",)
+        m = self.mapping(value, path, ("default", "by_area", "by_criterion"))
+        if m is None:
+            return _Assignment()
+        default = self.text(m["default"], (*path, "default")) if m.get("default") is not None else None
+        return _Assignment(default, self.assignments(m.get("by_area"), (*path, "by_area")),
+                           self.assignments(m.get("by_criterion"), (*path, "by_criterion")))
+
+    def assignments(self, value: Any, path: tuple) -> dict[str, str]:
+        if value is None:
+            return {}
+        m = self.mapping(value, path)
+        out = {}
+        for code, unit in (m or {}).items():
+            text = self.text(unit, (*path, code))
+            if text is not None:
+                out[str(code)] = text
+        return out
+
+    def check_assignment(self) -> None:
+        """Every area and criterion the ``appraisers`` block names exists."""
+        for key, codes, problem in (("by_area", self.area_codes, "unknown_area"),
+                                    ("by_criterion", self.criterion_codes, "unknown_criterion")):
+            for code in getattr(self.assignment, key):
+                if code not in codes:
+                    self.p.add(problem, ("appraisers", key, code), code=code,
+                               known=", ".join(codes) or "-")
+
     def area(self, item: Any, path: tuple, shares: Mapping[str, Any]) -> Area | None:
         m = self.mapping(item, path, ("code", "name", "criteria"), required=("code", "name", "criteria"))
         if m is None:
             return None
         code = self.code(m.get("code"), (*path, "code"))
+        if code is not None:
+            self.area_codes.append(code)
         name = self.label(m.get("name"), (*path, "name"))
-        criteria = [c for c in (self.criterion(it, p, shares)
+        criteria = [c for c in (self.criterion(it, p, shares, code)
                                 for p, it in self.items(m.get("criteria"), (*path, "criteria"))) if c]
         return Area(code, name, tuple(criteria)) if code and name else None
 
-    def criterion(self, item: Any, path: tuple, shares: Mapping[str, Any]) -> Criterion | None:
+    def criterion(self, item: Any, path: tuple, shares: Mapping[str, Any],
+                  area: str | None) -> Criterion | None:
         m = self.mapping(item, path, ("code", "name", "subcriteria"),
                          required=("code", "name", "subcriteria"))
         if m is None:
             return None
         code = self.code(m.get("code"), (*path, "code"))
+        if code is not None:
+            self.criterion_codes.append(code)
         name = self.label(m.get("name"), (*path, "name"))
-        subs = [s for s in (self.subcriterion(it, p, shares)
+        inherited = self.assignment.resolve(area, code)
+        subs = [s for s in (self.subcriterion(it, p, shares, inherited)
                             for p, it in self.items(m.get("subcriteria"), (*path, "subcriteria"))) if s]
         return Criterion(code, name, tuple(subs)) if code and name else None
 
-    def subcriterion(self, item: Any, path: tuple, shares: Mapping[str, Any]) -> SubCriterion | None:
-        m = self.mapping(item, path, ("code", "name", "method", "max", "questions"),
+    def subcriterion(self, item: Any, path: tuple, shares: Mapping[str, Any],
+                     inherited: str | None = None) -> SubCriterion | None:
+        m = self.mapping(item, path, ("code", "name", "method", "max", "questions", "appraiser",
+                                      "evidence_required"),
                          required=("code", "name", "method", "max"))
         if m is None:
             return None
@@ -381,9 +487,26 @@ class _RulesReader(DocumentReader):
                 else:
                     maxima[kind] = self.number(value, (*path, "max", kind))
         questions = self.questions(m.get("questions"), (*path, "questions"), code, method)
+        appraiser, evidence = self.appraisal_keys(m, path, method, inherited)
         if not (code and name and method):
             return None
-        return SubCriterion(code, name, method, maxima, questions)
+        return SubCriterion(code, name, method, maxima, questions, appraiser, evidence)
+
+    def appraisal_keys(self, m: Mapping[str, Any], path: tuple, method: str | None,
+                       inherited: str | None) -> tuple[str | None, bool]:
+        """The resolved appraiser and ``evidence_required`` of a sub-criterion."""
+        if method == "survey":
+            if "appraiser" in m:
+                self.p.add("survey_with_appraiser", (*path, "appraiser"))
+            if "evidence_required" in m:
+                self.p.add("survey_with_evidence", (*path, "evidence_required"))
+            return None, False
+        own = self.text(m["appraiser"], (*path, "appraiser")) if "appraiser" in m else None
+        evidence = m.get("evidence_required", True)
+        if not isinstance(evidence, bool):
+            self.p.add("not_bool", (*path, "evidence_required"), value=evidence)
+            evidence = True
+        return own or inherited, evidence
 
     def questions(self, value: Any, path: tuple, code: str | None, method: str | None
                   ) -> tuple[QuestionRef, ...]:
@@ -439,15 +562,34 @@ class _RulesReader(DocumentReader):
                                criterion=q.criterion)
 
 
+@dataclass(frozen=True)
+class _Assignment:
+    """The ``appraisers`` block as read: who appraises by default, per area, per criterion."""
+
+    default: str | None = None
+    by_area: Mapping[str, str] = field(default_factory=dict)
+    by_criterion: Mapping[str, str] = field(default_factory=dict)
+
+    def resolve(self, area: str | None, criterion: str | None) -> str | None:
+        """The appraiser of a criterion's sub-criteria that do not name their own."""
+        return (self.by_criterion.get(criterion or "") or self.by_area.get(area or "")
+                or self.default)
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
 def _example_rules() -> ScoringRules:
-    """Rules with the default bands, for doctests."""
+    """Rules with the default bands and two appraised sub-criteria, for doctests."""
     names = [("xuat_sac", 90), ("tot", 80), ("kha", 70), ("trung_binh", 50), ("yeu", 0)]
+    subs = (SubCriterion("A1", Label("A1", "A1"), "appraisal", {"department": 1.0, "district": 1.0},
+                         appraiser="so-noi-vu", evidence_required=True),
+            SubCriterion("A2", Label("A2", "A2"), "appraisal", {"department": None, "district": 1.0},
+                         appraiser="so-tai-chinh", evidence_required=True))
+    area = Area("LV1", Label("LV1", "LV1"), (Criterion("C1", Label("C1", "C1"), subs),))
     return ScoringRules(total_max=100, shares={}, pooling="groups",
-                        bands=tuple(Band(c, Label(c, c), m) for c, m in names), areas=())
+                        bands=tuple(Band(c, Label(c, c), m) for c, m in names), areas=(area,))
 
 
 __all__ = [

@@ -49,7 +49,6 @@ must be given in Vietnamese and English: a plain ``label`` column counts as the
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -57,7 +56,6 @@ from os import PathLike
 from typing import IO, Any
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import constants as c
@@ -66,6 +64,7 @@ from .loader import form_from_dict
 from .messages import FILE_PROBLEMS
 from .model import Condition, ConditionValue, Form, Label, Option, Question
 from .problems import LANGUAGES, Path, ProblemList
+from .workbooks import DEFAULT_LIMITS, WorkbookLimits, WorkbookSource, read_sheets
 
 #: Where a workbook is read from or written to: a file name or a binary file object.
 WorkbookTarget = str | PathLike[str] | IO[bytes]
@@ -268,16 +267,21 @@ class _Row:
         return _cell_text(self.cells.get(column))
 
 
-def from_xlsform(source: WorkbookTarget) -> Form:
+def from_xlsform(source: WorkbookSource, *, limits: WorkbookLimits = DEFAULT_LIMITS) -> Form:
     """Read a questionnaire from an XLSForm workbook (``.xlsx``).
 
     Reads what :func:`to_xlsform` writes, and the common subset of workbooks made with
-    ODK or KoboToolbox described in the module documentation.
+    ODK or KoboToolbox described in the module documentation.  The workbook goes
+    through the guard of :mod:`questionnaires.workbooks` first, which refuses a
+    damaged, encrypted or old-format file and a zip bomb before anything is expanded.
 
     Parameters
     ----------
     source:
-        A file name or a binary file object.
+        A file name, the workbook's bytes or a binary file object.
+    limits:
+        The bounds of :class:`~questionnaires.workbooks.WorkbookLimits` (size, cells,
+        length of a cell ...); the defaults suit uploads.
 
     Returns
     -------
@@ -286,45 +290,31 @@ def from_xlsform(source: WorkbookTarget) -> Form:
     Raises
     ------
     DataFileError
-        If the workbook cannot be read, uses anything outside the supported subset
-        (each such problem is placed by sheet and row, ``survey!14``), or does not make
-        a valid questionnaire (placed by form / section / question, with the row of the
-        ``survey`` sheet as the line).
+        If the workbook cannot be read (the ``workbook_...`` problems of the guard),
+        uses anything outside the supported subset (each such problem is placed by
+        sheet and row, ``survey!14``), or does not make a valid questionnaire (placed
+        by form / section / question, with the row of the ``survey`` sheet as the
+        line).
     """
     name = str(source) if isinstance(source, str | PathLike) else getattr(source, "name",
                                                                            "XLSForm")
+    name = name if isinstance(name, str) else "XLSForm"
     problems = ProblemList(FILE_PROBLEMS, source=name)
-    sheets = _read_workbook(source, problems)
-    problems.raise_if_any(name)
+    sheets = {sheet.title.strip().lower(): _sheet_rows(sheet.rows)
+              for sheet in read_sheets(source, what=name, limits=limits)}
     reader = _WorkbookReader(sheets, problems)
     data = reader.document()
     problems.raise_if_any(name)
     return form_from_dict(data, source=name, lines=reader.lines)
 
 
-def _read_workbook(source: WorkbookTarget, problems: ProblemList) -> dict[str, list[_Row]]:
-    """Every sheet's rows by lower-case sheet name; the first row is the header."""
-    try:
-        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except FileNotFoundError:
-        problems.add("file_missing", str(source))
-        return {}
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        problems.add("xlsform_unreadable", "(workbook)", detail=str(exc) or type(exc).__name__)
-        return {}
-    try:
-        return {sheet.title.strip().lower(): _sheet_rows(sheet)
-                for sheet in workbook.worksheets}
-    finally:
-        workbook.close()
-
-
-def _sheet_rows(sheet: Any) -> list[_Row]:
-    rows = sheet.iter_rows(values_only=True)
+def _sheet_rows(values: Iterable[tuple[Any, ...]]) -> list[_Row]:
+    """The non-empty rows of a sheet (the first row, the header, always)."""
+    rows = iter(values)
     header = [_column_key(cell) for cell in next(rows, ())]
     out = [_Row(1, {key: key for key in header if key})]
-    for number, values in enumerate(rows, start=2):
-        cells = {key: value for key, value in zip(header, values)
+    for number, row in enumerate(rows, start=2):
+        cells = {key: value for key, value in zip(header, row)
                  if key and value is not None and _cell_text(value) != ""}
         if cells:
             out.append(_Row(number, cells))

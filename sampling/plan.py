@@ -12,7 +12,13 @@ The file format, key by key (the built-in plan is a complete example):
 ``code``, ``title {vi, en}``, ``province``, ``year``, ``source``
     The round.
 ``deadlines``
-    ``name: YYYY-MM-DD`` for each step; ``survey`` is required.
+    ``name: YYYY-MM-DD`` for each step; ``survey`` is required, and so are
+    ``self_assessment`` (units send their self-scores and evidence) and ``appraisal``
+    (the council has appraised them, not before ``self_assessment``) when the scoring
+    rules have appraisal sub-criteria.
+``explanation_days``
+    Optional, a whole number of at least 1 (default 7): the days a unit has to answer
+    the appraisal council's corrections (giải trình).
 ``unit_kinds``
     ``code``, ``name {vi, en}``, ``parent`` (the kind of a unit's parent),
     ``evaluated`` (units of this kind are scored and ranked).
@@ -57,6 +63,9 @@ BUILTIN_DIR = Path(__file__).parent / "plans"
 
 #: The plan used when none is named.
 DEFAULT_PLAN = "laichau-2020"
+
+#: Days a unit has to answer the council's corrections when the plan does not say.
+DEFAULT_EXPLANATION_DAYS = 7
 
 
 # --------------------------------------------------------------------------- model
@@ -175,6 +184,8 @@ class Plan:
     forms: Mapping[str, Form] = field(default_factory=dict)
     #: The scoring rules (None for a plan that only organises the field work).
     scoring: ScoringRules | None = None
+    #: Days a unit has to answer the appraisal council's corrections (giải trình).
+    explanation_days: int = DEFAULT_EXPLANATION_DAYS
     _units_by_code: Mapping[str, Unit] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -260,6 +271,7 @@ class Plan:
             "year": self.year,
             "source": self.source,
             "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
+            "explanation_days": self.explanation_days,
             "unit_kinds": [
                 {"code": k.code, "name": {"vi": k.name.vi, "en": k.name.en},
                  "parent": k.parent, "evaluated": k.evaluated}

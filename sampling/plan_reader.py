@@ -11,7 +11,9 @@ call it; the unit kinds and units are read by :mod:`sampling.units_reader`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,17 @@ from questionnaires.problems import STRUCTURE_PROBLEMS, DataFileError, ProblemLi
 from questionnaires.scoring import ScoringRules, rules_from_dict
 from questionnaires.yamlsource import read_yaml_file
 
-from .plan import FORMAT_VERSION, Group, Level, Plan, Quota, Rates, Unit, UnitKind
+from .plan import (
+    DEFAULT_EXPLANATION_DAYS,
+    FORMAT_VERSION,
+    Group,
+    Level,
+    Plan,
+    Quota,
+    Rates,
+    Unit,
+    UnitKind,
+)
 from .units_reader import UnitsReader
 
 #: The (Vietnamese, English) templates of every problem a plan can have, keyed by code.
@@ -31,6 +43,8 @@ PLAN_PROBLEMS: dict[str, tuple[str, str]] = {
                    "plan format {value!r} is not supported (only {expected})"),
     "not_int": ("phải là một số nguyên", "must be a whole number"),
     "negative": ("không được âm (đang là {value})", "must not be negative (it is {value})"),
+    "below_minimum": ("phải ít nhất là {minimum} (đang là {value})",
+                      "must be at least {minimum} (it is {value})"),
     "not_date": ("phải là ngày dạng YYYY-MM-DD (đang là {value!r})",
                  "must be a date as YYYY-MM-DD (it is {value!r})"),
     "label_missing": ("thiếu nhãn tiếng {lang_name} ('{lang}')", "the {lang_en} label ('{lang}') is missing"),
@@ -77,6 +91,19 @@ PLAN_PROBLEMS: dict[str, tuple[str, str]] = {
                      "the scoring rules use unit kind '{kind}', which the plan does not evaluate"),
     "scoring_unasked": ("không nhóm nào đánh giá '{kind}' bằng các câu hỏi của tiêu chí {code}",
                         "no group rates a '{kind}' with the questions of sub-criterion {code}"),
+    "scoring_appraiser_unknown": (
+        "cơ quan thẩm định '{value}' không phải là đơn vị của kế hoạch ({hint_vi}: {hint})",
+        "the appraiser '{value}' is not a unit of the plan ({hint_en}: {hint})"),
+    "scoring_appraiser_missing": (
+        "tiêu chí {code} chấm bằng thẩm định nhưng không có cơ quan thẩm định "
+        "(thêm 'appraiser: ĐƠN_VỊ' hoặc 'appraisers: {{default: ĐƠN_VỊ}}')",
+        "appraisal sub-criterion {code} has no appraiser "
+        "(add 'appraiser: UNIT' or 'appraisers: {{default: UNIT}}')"),
+    "deadline_required": (
+        "quy tắc chấm điểm có tiêu chí chấm bằng thẩm định nên phải có hạn '{key}'",
+        "the scoring rules have appraisal sub-criteria, so the deadline '{key}' is required"),
+    "deadline_order": ("hạn '{key}' ({value}) phải không sớm hơn hạn '{before}' ({other})",
+                       "the deadline '{key}' ({value}) must not be before '{before}' ({other})"),
     "no_builtin": ("không có kế hoạch có sẵn tên '{value}' và không có tệp nào ở đường dẫn này (có sẵn: {known})",
                    "there is no built-in plan '{value}' and no file at that path (built-in: {known})"),
 }
@@ -139,14 +166,15 @@ class _PlanReader(UnitsReader):
                  forms: Mapping[str, Form]):
         super().__init__(problems, base_dir)
         self.forms = dict(forms)
+        self.rules_doc: _RulesDocument | None = None
 
     # -- the document
     def read(self, data: Any) -> Plan | None:
         top = self.mapping(
             data, (),
             allowed=("format", "code", "title", "province", "year", "source", "deadlines",
-                     "unit_kinds", "units", "levels", "total_forms", "groups", "questionnaires",
-                     "scoring"),
+                     "explanation_days", "unit_kinds", "units", "levels", "total_forms", "groups",
+                     "questionnaires", "scoring"),
             required=("format", "code", "title", "province", "year", "deadlines", "unit_kinds",
                       "units", "groups"),
         )
@@ -160,6 +188,8 @@ class _PlanReader(UnitsReader):
         year = self.count(top.get("year"), ("year",)) if "year" in top else None
         source = top.get("source") or ""
         deadlines = self.deadlines(top.get("deadlines"))
+        explanation_days = self.count_at_least(
+            top.get("explanation_days", DEFAULT_EXPLANATION_DAYS), ("explanation_days",), 1)
         kinds = self.unit_kinds(top.get("unit_kinds", []))
         units = self.units(top.get("units"), kinds) if "units" in top else []
         levels = self.levels(top.get("levels", []), kinds)
@@ -174,7 +204,8 @@ class _PlanReader(UnitsReader):
         plan = Plan(code=code, title=title, province=province, year=year, source=str(source),
                     deadlines=deadlines, unit_kinds=tuple(kinds.values()), units=tuple(units),
                     levels=tuple(levels.values()), groups=tuple(groups), stated_total=stated_total,
-                    forms=used, scoring=scoring)
+                    forms=used, scoring=scoring,
+                    explanation_days=explanation_days or DEFAULT_EXPLANATION_DAYS)
         self.check_totals(plan, top)
         if scoring is not None:
             self.check_scoring(plan, scoring)
@@ -203,8 +234,10 @@ class _PlanReader(UnitsReader):
                 name = str(value["file"])
                 path = Path(name) if self.base_dir is None else self.base_dir / name
                 data, lines = read_yaml_file(path)
+                self.rules_doc = _RulesDocument(data, str(path), lines)
                 return rules_from_dict(data, self.forms, lines=lines, source=str(path),
                                        used_forms=list(used))
+            self.rules_doc = _RulesDocument(value, None, {}, ("scoring",))
             return rules_from_dict(value, self.forms, source="scoring", used_forms=list(used),
                                    lines={k[1:]: v for k, v in self.p.lines.items()
                                           if k[:1] == ("scoring",)})
@@ -227,6 +260,50 @@ class _PlanReader(UnitsReader):
             for kind, maximum in sub.max.items():
                 if maximum and not any(kind in asked.get(q.form, ()) for q in sub.questions):
                     self.p.add("scoring_unasked", ("scoring",), code=sub.code, kind=kind)
+        self.check_appraisers(plan, rules)
+        self.check_deadlines(plan, rules)
+
+    def check_appraisers(self, plan: Plan, rules: ScoringRules) -> None:
+        """Every appraisal sub-criterion has its council member, and every council
+        member the rules name is a unit of the plan; each problem is placed where the
+        rules document says it (the scoring file's line, when it is a file)."""
+        doc = self.rules_doc
+        if doc is None:
+            return
+        problems = self.p if doc.source is None else ProblemList(
+            PLAN_PROBLEMS, source=doc.source, lines=doc.lines)
+        units = [u.code for u in plan.units]
+        known = set(units)
+        top = [u.code for u in plan.units if u.parent is None]
+        for path, code in doc.appraiser_refs():
+            if code not in known:
+                close = difflib.get_close_matches(code, units, n=3)
+                hint = close or top[:8] + (["..."] if len(top) > 8 else [])
+                problems.add("scoring_appraiser_unknown", (*doc.prefix, *path), value=code,
+                             hint=", ".join(hint), hint_vi="gần giống" if close else "ví dụ",
+                             hint_en="closest" if close else "for example")
+        paths = doc.subcriterion_paths()
+        for _, _, sub in rules.subcriteria(method="appraisal"):
+            if sub.appraiser is None:
+                problems.add("scoring_appraiser_missing", (*doc.prefix, *paths.get(sub.code, ())),
+                             code=sub.code)
+        if problems is not self.p:
+            self.p.problems.extend(problems.problems)
+
+    def check_deadlines(self, plan: Plan, rules: ScoringRules) -> None:
+        """Rules with appraisal sub-criteria need the self-assessment and appraisal
+        deadlines, and the appraisal comes after the self-assessment."""
+        appraised = any(sub.max_for(kind) for kind in rules.shares
+                        for _, _, sub in rules.subcriteria(kind, "appraisal"))
+        if not appraised:
+            return
+        missing = [key for key in ("self_assessment", "appraisal") if key not in plan.deadlines]
+        for key in missing:
+            self.p.add("deadline_required", ("deadlines",), key=key)
+        if not missing and plan.deadlines["appraisal"] < plan.deadlines["self_assessment"]:
+            self.p.add("deadline_order", ("deadlines", "appraisal"), key="appraisal",
+                       value=plan.deadlines["appraisal"].isoformat(), before="self_assessment",
+                       other=plan.deadlines["self_assessment"].isoformat())
 
     def deadlines(self, value: Any) -> dict[str, dt.date]:
         m = self.mapping(value, ("deadlines",), required=("survey",))
@@ -376,3 +453,43 @@ class _PlanReader(UnitsReader):
         if plan.stated_total is not None and plan.stated_total != totals["total"]:
             self.p.add("grand_total", ("total_forms",), actual=totals["total"],
                        stated=plan.stated_total)
+
+
+@dataclass(frozen=True)
+class _RulesDocument:
+    """The scoring document as written (a file, or inline under ``scoring``), kept so
+    that the checks against the plan can name the place of each problem."""
+
+    data: Any
+    #: The file's name, or None for rules inline in the plan (then ``prefix`` is their key).
+    source: str | None
+    lines: Mapping[tuple, int] = field(default_factory=dict)
+    prefix: tuple = ()
+
+    def appraiser_refs(self) -> Iterator[tuple[tuple, str]]:
+        """Every council member the document names, with its path."""
+        block = self.data.get("appraisers") if isinstance(self.data, dict) else None
+        if isinstance(block, dict):
+            if isinstance(block.get("default"), str):
+                yield ("appraisers", "default"), block["default"].strip()
+            for key in ("by_area", "by_criterion"):
+                for code, unit in (block.get(key) or {}).items():
+                    if isinstance(unit, str):
+                        yield ("appraisers", key, code), unit.strip()
+        for path, sub in self.subcriteria():
+            if isinstance(sub.get("appraiser"), str):
+                yield (*path, "appraiser"), sub["appraiser"].strip()
+
+    def subcriterion_paths(self) -> dict[str, tuple]:
+        """The path of each sub-criterion, by code."""
+        return {str(sub.get("code")): path for path, sub in self.subcriteria()}
+
+    def subcriteria(self) -> Iterator[tuple[tuple, dict]]:
+        areas = self.data.get("areas") if isinstance(self.data, dict) else None
+        for i, area in enumerate(areas if isinstance(areas, list) else []):
+            criteria = area.get("criteria") if isinstance(area, dict) else None
+            for j, criterion in enumerate(criteria if isinstance(criteria, list) else []):
+                subs = criterion.get("subcriteria") if isinstance(criterion, dict) else None
+                for k, sub in enumerate(subs if isinstance(subs, list) else []):
+                    if isinstance(sub, dict):
+                        yield ("areas", i, "criteria", j, "subcriteria", k), sub

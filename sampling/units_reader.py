@@ -77,6 +77,14 @@ class UnitsReader(DocumentReader):
             return None
         return value
 
+    def count_at_least(self, value: Any, path: tuple, minimum: int) -> int | None:
+        """A whole number of at least ``minimum``."""
+        n = self.count(value, path)
+        if n is not None and n < minimum:
+            self.p.add("below_minimum", path, value=n, minimum=minimum)
+            return None
+        return n
+
     def label(self, value: Any, path: tuple) -> Label | None:
         if isinstance(value, str) and value.strip():
             # A bare text is taken as Vietnamese; English is then required too.

@@ -1,46 +1,51 @@
-"""The self-assessment / appraisal workbook: template, round trip, every import problem."""
+"""The appraisal rules on plain values: the rows entered for a unit, what counts, the
+fingerprint.  The Excel workbook around them is tested with the service
+(``tests/survey_service/test_appraisal_workbook.py``)."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import doctest
 import functools
-import io
 import math
 import subprocess
 import sys
-import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import analysis.appraisal
 import sampling
 from analysis.appraisal import (
     APPRAISAL_PROBLEMS,
     FRAME_COLUMNS,
+    ROW_KEYS,
     STATUS_CONFIRMED,
     STATUS_CORRECTED,
     STATUS_PENDING,
-    appraisal_template,
+    AppraisalRow,
+    AppraisalSheet,
+    CellProblem,
+    appraisal_frame,
     corrections,
     final_points,
-    read_appraisal,
+    parse_score,
     rules_fingerprint,
 )
-from questionnaires.problems import DataFileError
+from questionnaires.problems import DataFileError, ProblemList
 from questionnaires.scoring import ScoringRules, rules_from_dict
 
-SHEET = "Tự đánh giá"
-DEPARTMENT = "so-noi-vu"
-OTHER_DEPARTMENT = "so-tu-phap"
-DISTRICT = "huyen-tam-duong"
-#: The columns of the template (the module documentation's table).
-COL = {"code": "A", "max": "D", "self": "E", "evidence": "F", "appraised": "G", "reason": "H"}
+UNIT = "so-noi-vu"
+#: Where each value of a row is, as a caller would name it.
+LETTER = {"code": "A", "name": "C", "max": "D", "self_score": "E", "evidence": "F",
+          "appraised": "G", "reason": "H"}
+MISSING = "Sheet!A6:A99"
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -58,41 +63,53 @@ def builtin_rules() -> ScoringRules:
 
 def subs(kind: str = "department") -> list[tuple[str, float]]:
     """(code, maximum) of the appraisal sub-criteria of ``kind``, in order."""
-    return [(s.code, float(s.max_for(kind))) for _, _, s in builtin_rules().subcriteria(kind, "appraisal")]
+    return [(s.code, float(s.max_for(kind)))
+            for _, _, s in builtin_rules().subcriteria(kind, "appraisal")]
 
 
-@functools.cache
-def template(kind: str = "department", unit: str | None = DEPARTMENT, lang: str = "vi") -> bytes:
-    name = builtin_plan().unit(unit).name if unit else None
-    return appraisal_template(builtin_rules(), kind=kind, unit_code=unit, unit_name=name, year=2020,
-                              lang=lang)
+def place(row: int, key: str) -> str:
+    return f"Sheet!{LETTER[key]}{row}"
 
 
-def edit(data: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
-    """``data`` changed by ``change`` (openpyxl ignores the sheet protection)."""
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    change(book)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def rows_of(values: Mapping[str, Mapping[str, Any]], kind: str = "department",
+            headings: bool = True) -> list[AppraisalRow]:
+    """One row per sub-criterion (from row 6), with its maximum and ``values`` (code ->
+    {key: value}); the area and criterion heading rows before their sub-criteria."""
+    out: list[AppraisalRow] = []
+    number = 6
+    last_area = last_criterion = None
+    for area, criterion, sub in builtin_rules().subcriteria(kind, "appraisal"):
+        if headings:
+            for code, seen in ((area.code, last_area), (criterion.code, last_criterion)):
+                if code != seen:
+                    out.append(AppraisalRow(row=number, code=code, name="heading", max=99))
+                    number += 1
+            last_area, last_criterion = area.code, criterion.code
+        given = {"max": sub.max_for(kind), **values.get(sub.code, {})}
+        out.append(AppraisalRow(row=number, code=sub.code, name=sub.name.vi, **given))
+        number += 1
+    return out
 
 
-def row_of(sheet: Any, code: str) -> int:
-    for (cell,) in sheet.iter_rows(min_col=1, max_col=1):
-        if cell.value == code:
-            return cell.row
-    raise KeyError(code)
+def frame_of(rows: list[AppraisalRow], kind: str = "department",
+             problems: ProblemList | None = None) -> pd.DataFrame | None:
+    return appraisal_frame(rows, builtin_rules(), kind=kind, unit_code=UNIT,
+                           problems=ProblemList(APPRAISAL_PROBLEMS) if problems is None else problems,
+                           place=place, missing_place=MISSING)
 
 
-def fill(data: bytes, values: Mapping[str, Mapping[str, Any]], sheet: str = SHEET) -> bytes:
-    """Type ``values`` (code -> {self, evidence, appraised, reason}) into the template."""
-    def change(book: openpyxl.Workbook) -> None:
-        ws = book[sheet]
-        for code, cells in values.items():
-            row = row_of(ws, code)
-            for key, value in cells.items():
-                ws[f"{COL[key]}{row}"] = value
-    return edit(data, change)
+def refuse(rows: list[AppraisalRow], catalogue: Mapping[str, tuple[str, str]] = APPRAISAL_PROBLEMS
+           ) -> list[tuple[str, str]]:
+    problems = ProblemList(catalogue)
+    assert frame_of(rows, problems=problems) is None
+    for problem in problems.problems:
+        assert problem.messages["vi"] and problem.messages["en"]
+        assert problem.messages["vi"] != problem.messages["en"]
+    return [(p.code, p.place) for p in problems.problems]
+
+
+def row_number(rows: list[AppraisalRow], code: str) -> int:
+    return next(r.row for r in rows if r.code == code)
 
 
 def complete_values(kind: str = "department") -> dict[str, dict[str, Any]]:
@@ -100,133 +117,98 @@ def complete_values(kind: str = "department") -> dict[str, dict[str, Any]]:
     out = {}
     for i, (code, top) in enumerate(subs(kind)):
         own = round(top * 0.8, 2)
-        row = {"self": own, "evidence": f"Báo cáo số {i + 1}/BC-SNV", "appraised": own}
+        row = {"self_score": own, "evidence": f"Báo cáo số {i + 1}/BC-SNV", "appraised": own}
         if i % 3 == 0:
             row.update(appraised=round(top * 0.5, 2), reason=f"Thiếu tài liệu kiểm chứng {i}")
         out[code] = row
     return out
 
 
-def problems_of(excinfo: pytest.ExceptionInfo[DataFileError]) -> list[tuple[str, str]]:
-    return [(p.code, p.place) for p in excinfo.value.problems]
+# -- the frame -------------------------------------------------------------------------
 
-
-def refuse(data: bytes, *, kind: str = "department", unit: str = DEPARTMENT,
-           with_rules: ScoringRules | None = None) -> list[tuple[str, str]]:
-    with pytest.raises(DataFileError) as excinfo:
-        read_appraisal(data, with_rules or builtin_rules(), kind=kind, unit_code=unit)
-    for problem in excinfo.value.problems:
-        assert problem.messages["vi"] and problem.messages["en"]
-        assert problem.messages["vi"] != problem.messages["en"]
-    return problems_of(excinfo)
-
-
-def place(column: str, code: str, kind: str = "department", unit: str | None = DEPARTMENT) -> str:
-    book = openpyxl.load_workbook(io.BytesIO(template(kind, unit)))
-    return f"{SHEET}!{COL[column]}{row_of(book[SHEET], code)}"
-
-
-# -- round trip ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("kind, unit", [("department", DEPARTMENT), ("district", DISTRICT)])
-def test_round_trip_keeps_every_value(kind, unit):
+@pytest.mark.parametrize("kind", ["department", "district"])
+def test_frame_keeps_every_value_in_the_order_of_the_rules(kind):
     values = complete_values(kind)
-    result = read_appraisal(fill(template(kind, unit), values), builtin_rules(), kind=kind, unit_code=unit)
-    frame = result.frame
+    rows = rows_of(values, kind)
+    frame = frame_of(rows, kind)
+    assert frame is not None
     assert list(frame.columns) == list(FRAME_COLUMNS)
     assert list(frame["criterion"]) == [code for code, _ in subs(kind)]
     assert list(frame["max_points"]) == [top for _, top in subs(kind)]
-    assert set(frame["unit"]) == {unit}
-    assert (result.unit, result.kind, result.year) == (unit, kind, 2020)
+    assert set(frame["unit"]) == {UNIT}
     for record in frame.to_dict("records"):
         given_ = values[record["criterion"]]
-        assert record["self_score"] == given_["self"]
+        assert record["row"] == row_number(rows, record["criterion"])
+        assert record["self_score"] == given_["self_score"]
         assert record["evidence"] == given_["evidence"]
-        assert record["appraised"] == given_["appraised"]
+        assert record["appraised"] == record["points"] == given_["appraised"]
         assert record["reason"] == given_.get("reason", "")
-        assert record["points"] == given_["appraised"]
-        expected = STATUS_CORRECTED if "reason" in given_ else STATUS_CONFIRMED
-        assert record["status"] == expected
-    assert result.complete
-    assert result.final_points().sum() == pytest.approx(sum(v["appraised"] for v in values.values()))
+        assert record["status"] == (STATUS_CORRECTED if "reason" in given_ else STATUS_CONFIRMED)
+    sheet = AppraisalSheet(unit=UNIT, kind=kind, year=2020, frame=frame)
+    assert sheet.complete
+    assert sheet.final_points().sum() == pytest.approx(sum(v["appraised"] for v in values.values()))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(data=st.data())
-def test_round_trip_of_any_two_decimal_scores(data):
+def test_any_two_decimal_score_typed_as_a_number_or_a_text(data):
     values = {}
     for code, top in subs():
         hundredths = data.draw(st.integers(0, int(top * 100)), label=code)
         as_text = data.draw(st.booleans(), label=f"{code} as text")
         score = hundredths / 100
-        values[code] = {"self": f"{score:.2f}".replace(".", ",") if as_text else score,
+        values[code] = {"self_score": f"{score:.2f}".replace(".", ",") if as_text else score,
                         "appraised": score}
-    frame = read_appraisal(fill(template(), values), builtin_rules(), kind="department",
-                           unit_code=DEPARTMENT).frame
+    frame = frame_of(rows_of(values))
+    assert frame is not None
     for record in frame.to_dict("records"):
         score = values[record["criterion"]]["appraised"]
         assert record["self_score"] == score and record["appraised"] == score
         assert record["status"] == STATUS_CONFIRMED
 
 
-def test_sources_path_file_object_and_bytes(tmp_path: Path):
-    data = fill(template(), {"LV1.TD1": {"self": 2}})
-    path = tmp_path / "so-noi-vu.xlsx"
-    path.write_bytes(data)
-    frames = [read_appraisal(source, builtin_rules(), kind="department", unit_code=DEPARTMENT).frame
-              for source in (data, str(path), path, io.BytesIO(data))]
-    for frame in frames[1:]:
-        pd.testing.assert_frame_equal(frame, frames[0])
-    assert frames[0].set_index("criterion").loc["LV1.TD1", "self_score"] == 2
-
-
-# -- what counts -----------------------------------------------------------------------
-
 def test_pending_rows_have_no_points_and_final_points_refuses_them():
-    values = {code: {"self": top} for code, top in subs()}
+    values: dict[str, dict[str, Any]] = {code: {"self_score": top} for code, top in subs()}
     values["LV1.TD1"].update(appraised=2.5, reason="Kế hoạch ban hành chậm")
-    result = read_appraisal(fill(template(), values), builtin_rules(), kind="department",
-                            unit_code=DEPARTMENT)
-    frame = result.frame.set_index("criterion")
-    assert frame.loc["LV1.TD1", "status"] == STATUS_CORRECTED
-    assert frame.loc["LV1.TD1", "points"] == 2.5
-    pending = frame[frame["status"] == STATUS_PENDING]
+    rows = rows_of(values)
+    frame = frame_of(rows)
+    assert frame is not None
+    by_code = frame.set_index("criterion")
+    assert by_code.loc["LV1.TD1", "status"] == STATUS_CORRECTED
+    assert by_code.loc["LV1.TD1", "points"] == 2.5
+    pending = by_code[by_code["status"] == STATUS_PENDING]
     assert len(pending) == len(subs()) - 1
     assert pending["points"].isna().all() and pending["appraised"].isna().all()
-    assert not result.complete
+    assert not AppraisalSheet(unit=UNIT, kind="department", year=None, frame=frame).complete
     with pytest.raises(ValueError) as excinfo:  # a DataFileError is a ValueError
-        final_points(result.frame)
+        final_points(frame)
     assert isinstance(excinfo.value, DataFileError)
     assert excinfo.value.codes == ["not_appraised"] * len(pending)
     assert [p.place for p in excinfo.value.problems] == [
-        f"{DEPARTMENT} / {code}" for code, _ in subs() if code != "LV1.TD1"]
-    assert f"(row {frame.loc['LV1.TD2', 'row']})" in excinfo.value.problems[0].message("en")
+        f"{UNIT} / {code}" for code, _ in subs() if code != "LV1.TD1"]
+    assert f"(row {row_number(rows, 'LV1.TD2')})" in excinfo.value.problems[0].message("en")
 
 
 def test_final_points_are_the_appraised_scores():
     values = complete_values()
-    result = read_appraisal(fill(template(), values), builtin_rules(), kind="department",
-                            unit_code=DEPARTMENT)
-    points = final_points(result.frame)
+    points = final_points(frame_of(rows_of(values)))
     assert points.name == "points"
     assert list(points.index.names) == ["unit", "criterion"]
-    assert points[(DEPARTMENT, "LV1.TD1")] == values["LV1.TD1"]["appraised"]
-    assert points[(DEPARTMENT, "LV1.TD1")] != values["LV1.TD1"]["self"]
+    assert points[(UNIT, "LV1.TD1")] == values["LV1.TD1"]["appraised"]
+    assert points[(UNIT, "LV1.TD1")] != values["LV1.TD1"]["self_score"]
 
 
 def test_corrections_record_every_correction_with_its_reason():
     values = complete_values()
     values["LV2.TD3"] = {"appraised": 1, "reason": "Đơn vị không tự chấm"}  # no self-score
-    frame = read_appraisal(fill(template(), values), builtin_rules(), kind="department",
-                           unit_code=DEPARTMENT).frame
-    table = corrections(frame)
+    table = corrections(frame_of(rows_of(values)))
     assert list(table.columns) == ["unit", "criterion", "max_points", "self_score", "appraised",
                                    "difference", "reason", "row"]
-    expected = {code for code, row in values.items() if "reason" in row}
-    assert set(table["criterion"]) == expected
+    assert set(table["criterion"]) == {code for code, row in values.items() if "reason" in row}
     by_code = table.set_index("criterion")
     first = values["LV1.TD1"]
-    assert by_code.loc["LV1.TD1", "difference"] == pytest.approx(first["appraised"] - first["self"])
+    assert by_code.loc["LV1.TD1", "difference"] == pytest.approx(
+        first["appraised"] - first["self_score"])
     assert by_code.loc["LV1.TD1", "reason"] == first["reason"]
     # A blank self-score claims nothing: the council's 1 point is a correction of +1.
     assert math.isnan(by_code.loc["LV2.TD3", "self_score"])
@@ -234,101 +216,163 @@ def test_corrections_record_every_correction_with_its_reason():
     assert (table["reason"] != "").all()
 
 
+def test_corrections_of_a_frame_without_rows_numbers():
+    frame = pd.DataFrame({"unit": [UNIT, UNIT], "criterion": ["A", "B"], "max_points": [3.0, 2.0],
+                          "self_score": [3.0, math.nan], "appraised": [2.0, 0.0],
+                          "reason": ["Thiếu minh chứng", ""]})
+    table = corrections(frame)
+    assert list(table["criterion"]) == ["A"] and "row" not in table.columns
+    assert table.loc[0, "difference"] == -1
+
+
 def test_confirmed_rows_need_no_reason_and_a_blank_self_score_confirmed_at_zero():
-    data = fill(template(), {"LV1.TD1": {"self": 3, "appraised": "3,00"},
-                             "LV1.TD2": {"appraised": 0}})
-    frame = read_appraisal(data, builtin_rules(), kind="department", unit_code=DEPARTMENT).frame
-    frame = frame.set_index("criterion")
-    assert frame.loc["LV1.TD1", "status"] == STATUS_CONFIRMED
-    assert frame.loc["LV1.TD2", "status"] == STATUS_CONFIRMED
-    assert corrections(frame.reset_index()).empty
+    frame = frame_of(rows_of({"LV1.TD1": {"self_score": 3, "appraised": "3,00"},
+                              "LV1.TD2": {"appraised": 0}}))
+    by_code = frame.set_index("criterion")
+    assert by_code.loc["LV1.TD1", "status"] == STATUS_CONFIRMED
+    assert by_code.loc["LV1.TD2", "status"] == STATUS_CONFIRMED
+    assert corrections(frame).empty
 
 
-# -- numbers ---------------------------------------------------------------------------
+# -- scores ----------------------------------------------------------------------------
 
-def test_numbers_typed_as_text_with_a_decimal_comma():
-    data = fill(template(), {
-        "LV1.TD1": {"self": "2,5", "appraised": " 1,75 ", "reason": "Thiếu minh chứng"},
-        "LV1.TD2": {"self": "1.5", "appraised": "1,50"},
-        "LV1.TD3": {"self": "3", "appraised": ",5", "reason": "Chưa kiểm tra đủ"},
-    })
-    frame = read_appraisal(data, builtin_rules(), kind="department", unit_code=DEPARTMENT).frame
-    frame = frame.set_index("criterion")
-    assert frame.loc["LV1.TD1", ["self_score", "appraised"]].tolist() == [2.5, 1.75]
-    assert frame.loc["LV1.TD2", ["self_score", "appraised"]].tolist() == [1.5, 1.5]
-    assert frame.loc["LV1.TD3", ["self_score", "appraised"]].tolist() == [3.0, 0.5]
+@pytest.mark.parametrize("value, expected", [
+    ("2,5", 2.5), (" 1,75 ", 1.75), ("1.5", 1.5), (",5", 0.5), ("3", 3.0), ("+2", 2.0),
+    ("1\u00a0,5", 1.5), (2, 2.0), (0.25, 0.25), (None, None), ("", None), ("  ", None),
+])
+def test_parse_score(value, expected):
+    assert parse_score(value) == expected
 
 
-@pytest.mark.parametrize("column, value, code", [
-    ("self", "hai điểm", "not_number"),
-    ("self", "2,5,1", "not_number"),
+@pytest.mark.parametrize("value", ["hai điểm", "2,5,1", "1e3", True, math.nan, math.inf,
+                                   dt.datetime(2020, 5, 2), [2]])
+def test_parse_score_refuses_what_is_not_a_number(value):
+    with pytest.raises(ValueError):
+        parse_score(value)
+
+
+@pytest.mark.parametrize("key, value, code", [
+    ("self_score", "hai điểm", "not_number"),
+    ("self_score", "2,5,1", "not_number"),
     ("appraised", True, "not_number"),
-    ("self", dt.datetime(2020, 5, 2), "not_number"),  # what Excel makes of "2.5" in some locales
-    ("self", -1, "below_zero"),
+    ("self_score", dt.datetime(2020, 5, 2), "not_number"),  # what Excel makes of "2.5" at times
+    ("self_score", -1, "below_zero"),
     ("appraised", "-0,5", "below_zero"),
-    ("self", 3.01, "above_max"),
+    ("self_score", 3.01, "above_max"),
     ("appraised", "4", "above_max"),
 ])
-def test_a_bad_score_is_placed_by_its_cell(column, value, code):
-    data = fill(template(), {"LV1.TD1": {column: value}})
-    assert refuse(data) == [(code, place(column, "LV1.TD1"))]
+def test_a_bad_score_is_placed_by_its_value(key, value, code):
+    rows = rows_of({"LV1.TD1": {key: value}})
+    assert refuse(rows) == [(code, place(row_number(rows, "LV1.TD1"), key))]
 
 
 def test_an_appraised_score_that_differs_needs_a_reason():
-    data = fill(template(), {"LV1.TD1": {"self": 3, "appraised": 2},
-                             "LV1.TD2": {"appraised": 1},
-                             "LV1.TD3": {"self": 3, "appraised": 2, "reason": "  "}})
-    assert refuse(data) == [("reason_missing", place("reason", "LV1.TD1")),
-                            ("reason_missing", place("reason", "LV1.TD2")),
-                            ("reason_missing", place("reason", "LV1.TD3"))]
+    rows = rows_of({"LV1.TD1": {"self_score": 3, "appraised": 2},
+                    "LV1.TD2": {"appraised": 1},
+                    "LV1.TD3": {"self_score": 3, "appraised": 2, "reason": "  "}})
+    assert refuse(rows) == [("reason_missing", place(row_number(rows, code), "reason"))
+                            for code in ("LV1.TD1", "LV1.TD2", "LV1.TD3")]
 
 
-def test_a_formula_without_a_computed_value_is_refused():
-    data = fill(template(), {"LV1.TD1": {"self": "=1+1"}})
-    assert refuse(data) == [("formula_not_computed", place("self", "LV1.TD1"))]
+def test_a_cell_problem_of_the_caller_is_recorded_in_its_place_and_order():
+    catalogue = {**APPRAISAL_PROBLEMS, "formula_not_computed": ("công thức {formula}",
+                                                                "formula {formula}")}
+    rows = rows_of({"LV1.TD1": {"self_score": CellProblem("formula_not_computed",
+                                                          {"formula": "=1+1"}),
+                                "appraised": 9},
+                    "LV1.TD2": {"self_score": 1, "appraised": 2}})
+    first, second = row_number(rows, "LV1.TD1"), row_number(rows, "LV1.TD2")
+    assert refuse(rows, catalogue) == [("formula_not_computed", place(first, "self_score")),
+                                       ("above_max", place(first, "appraised")),
+                                       ("reason_missing", place(second, "reason"))]
 
 
-# -- the file and the template ---------------------------------------------------------
-
-def test_not_an_xlsx_workbook(tmp_path: Path):
-    assert refuse(b"ma;tieu chi;diem\nLV1.TD1;2,5\n") == [("file_unreadable", "(workbook)")]
-    other_zip = io.BytesIO()
-    with zipfile.ZipFile(other_zip, "w") as archive:
-        archive.writestr("hello.txt", "xin chào")
-    assert refuse(other_zip.getvalue()) == [("file_unreadable", "(workbook)")]
-    missing = tmp_path / "khong-co.xlsx"
-    with pytest.raises(DataFileError) as excinfo:
-        read_appraisal(missing, builtin_rules(), kind="department", unit_code=DEPARTMENT)
-    assert problems_of(excinfo) == [("file_missing", str(missing))]
+def test_an_edited_maximum():
+    rows = rows_of({"LV1.TD1": {"max": 10}, "LV1.TD2": {"max": "2,00"}, "LV1.TD3": {"max": None}})
+    assert refuse(rows) == [("max_mismatch", place(row_number(rows, "LV1.TD1"), "max"))]
 
 
-def test_missing_data_sheet():
-    def drop(book):
-        del book[SHEET]
-        book["meta"].sheet_state = "visible"
-    assert refuse(edit(template(), drop)) == [("sheet_missing", SHEET)]
+# -- the rows --------------------------------------------------------------------------
+
+def test_unknown_criterion_codes():
+    rows = [r if r.code not in ("LV1.TD1", "LV1.TD2") else
+            AppraisalRow(row=r.row, code={"LV1.TD1": "LV9.TD9", "LV1.TD2": "TC1.1"}[r.code])
+            for r in rows_of({})]  # TC1.1: a survey sub-criterion
+    assert refuse(rows) == [("unknown_criterion", place(row_number(rows, "LV9.TD9"), "code")),
+                            ("unknown_criterion", place(row_number(rows, "TC1.1"), "code")),
+                            ("missing_row", MISSING), ("missing_row", MISSING)]
 
 
-def test_missing_meta_sheet_still_checks_the_rows():
-    data = fill(edit(template(), lambda book: book.remove(book["meta"])),
-                {"LV1.TD1": {"self": 9}})
-    assert refuse(data) == [("sheet_missing", "meta"), ("above_max", place("self", "LV1.TD1"))]
+def test_a_district_only_criterion_is_unknown_to_a_department():
+    district_only = sorted({c for c, _ in subs("district")} - {c for c, _ in subs("department")})
+    assert district_only
+    rows = rows_of({}) + [AppraisalRow(row=99, code=district_only[0], self_score=1)]
+    assert refuse(rows) == [("unknown_criterion", place(99, "code"))]
 
 
-def test_template_for_another_unit_is_refused():
-    data = fill(template(), complete_values())
-    assert refuse(data, unit=OTHER_DEPARTMENT) == [("wrong_unit", "meta!B3")]
+def test_a_duplicate_row():
+    rows = rows_of({"LV1.TD1": {"self_score": 1}})
+    rows.append(AppraisalRow(row=99, code="LV1.TD1", self_score=2))
+    assert refuse(rows) == [("duplicate_row", place(99, "code"))]
+    problems = ProblemList(APPRAISAL_PROBLEMS)
+    frame_of(rows, problems=problems)
+    assert f"row {row_number(rows, 'LV1.TD1')}" in problems.problems[0].message("en")
 
 
-def test_department_template_is_refused_as_a_districts():
-    data = fill(template(), complete_values())
-    # Only the template's identity is reported, not the rows it has no business having.
-    assert refuse(data, kind="district", unit=DISTRICT) == [("wrong_unit", "meta!B3"),
-                                                            ("wrong_kind", "meta!B4")]
-    # Even a blank template (for any department) is no district's.
-    assert refuse(template(unit=None), kind="district", unit=DISTRICT) == [
-        ("wrong_kind", "meta!B4")]
+def test_missing_rows_and_their_names_in_the_language_asked():
+    rows = [r for r in rows_of({}) if r.code not in ("LV3.TD2", "LV7.TD3")]
+    assert refuse(rows) == [("missing_row", MISSING), ("missing_row", MISSING)]
+    for lang in ("vi", "en"):
+        problems = ProblemList(APPRAISAL_PROBLEMS)
+        appraisal_frame(rows, builtin_rules(), kind="department", unit_code=UNIT,
+                        problems=problems, place=place, missing_place=MISSING, lang=lang)
+        name = builtin_rules().subcriterion("LV3.TD2").name.get(lang)
+        assert "LV3.TD2" in problems.problems[0].message("en")
+        assert name in problems.problems[0].message("vi")
 
+
+def test_a_row_with_values_but_no_code_and_empty_rows():
+    rows = rows_of({}) + [AppraisalRow(row=99, self_score=2), AppraisalRow(row=100),
+                          AppraisalRow(row=101, code="  ", name="Ghi chú", max=3),
+                          AppraisalRow(row=102, evidence="Báo cáo")]
+    assert refuse(rows) == [("code_missing", place(99, "code")),
+                            ("code_missing", place(102, "code"))]
+
+
+def test_heading_rows_are_not_checked():
+    rows = rows_of({})
+    assert any(r.code == "LV1" for r in rows)
+    assert frame_of(rows) is not None
+    assert frame_of(rows_of({}, headings=False)) is not None
+
+
+def test_problems_recorded_before_mean_no_frame():
+    problems = ProblemList(APPRAISAL_PROBLEMS)
+    problems.add("not_number", "meta!B2", value="x")
+    assert frame_of(rows_of({}), problems=problems) is None
+    assert [p.code for p in problems.problems] == ["not_number"]
+
+
+def test_every_problem_is_reported_at_once():
+    rows = [r if r.code != "LV7.TD3" else AppraisalRow(row=r.row, code="LV9.TD9")
+            for r in rows_of({"LV1.TD1": {"self_score": "ba"}, "LV1.TD2": {"self_score": -2},
+                              "LV1.TD3": {"appraised": 7},
+                              "LV2.TD1": {"self_score": 4, "appraised": 3}})]
+    assert [code for code, _ in refuse(rows)] == [
+        "not_number", "below_zero", "above_max", "reason_missing", "unknown_criterion",
+        "missing_row"]
+
+
+def test_row_keys_are_the_fields_of_a_row():
+    assert set(ROW_KEYS) == set(AppraisalRow.__dataclass_fields__) - {"row"}
+
+
+def test_every_problem_has_both_languages():
+    for code, (vi, en) in APPRAISAL_PROBLEMS.items():
+        assert vi.strip() and en.strip() and vi != en, code
+
+
+# -- the fingerprint -------------------------------------------------------------------
 
 def other_rules() -> ScoringRules:
     """The built-in rules with two maxima moved (another year's rules, say)."""
@@ -339,12 +383,9 @@ def other_rules() -> ScoringRules:
     return rules_from_dict(doc, builtin_plan().forms)
 
 
-def test_template_of_other_rules_is_refused():
-    current = rules_fingerprint(builtin_rules(), "department")
-    assert rules_fingerprint(other_rules(), "department") != current
-    assert refuse(template(), with_rules=other_rules()) == [("rules_mismatch", "meta!B5")]
-    tampered = edit(template(), lambda book: book["meta"].__setitem__("B5", "0123456789abcdef"))
-    assert refuse(tampered) == [("rules_mismatch", "meta!B5")]
+def test_fingerprint_changes_with_the_points():
+    assert rules_fingerprint(other_rules(), "department") != \
+        rules_fingerprint(builtin_rules(), "department")
 
 
 def test_fingerprint_ignores_wording_and_differs_by_kind():
@@ -354,226 +395,14 @@ def test_fingerprint_ignores_wording_and_differs_by_kind():
     current = rules_fingerprint(builtin_rules(), "department")
     assert rules_fingerprint(reworded, "department") == current
     assert current != rules_fingerprint(builtin_rules(), "district")
+    assert len(current) == 16
 
 
-@pytest.mark.parametrize("cell, value", [("B1", "bang-luong"), ("B2", 99)])
-def test_not_our_template(cell, value):
-    data = edit(template(), lambda book: book["meta"].__setitem__(cell, value))
-    assert refuse(data) == [("template_unknown", f"meta!{cell}")]
+# -- the module ------------------------------------------------------------------------
 
-
-def test_unknown_criterion_codes():
-    def change(book):
-        ws = book[SHEET]
-        ws[f"A{row_of(ws, 'LV1.TD1')}"] = "LV9.TD9"
-        ws[f"A{row_of(ws, 'LV1.TD2')}"] = "TC1.1"  # a survey sub-criterion
-    data = edit(template(), change)
-    span = f"{SHEET}!A6:A{openpyxl.load_workbook(io.BytesIO(data))[SHEET].max_row}"
-    assert refuse(data) == [("unknown_criterion", place("code", "LV1.TD1")),
-                            ("unknown_criterion", place("code", "LV1.TD2")),
-                            ("missing_row", span), ("missing_row", span)]
-
-
-def test_a_district_only_criterion_is_unknown_to_a_department():
-    district_only = sorted({c for c, _ in subs("district")} - {c for c, _ in subs("department")})
-    assert district_only
-    data = edit(template(), lambda book: book[SHEET].__setitem__(
-        f"A{row_of(book[SHEET], 'LV1.TD1')}", district_only[0]))
-    found = refuse(data)
-    assert found[0] == ("unknown_criterion", place("code", "LV1.TD1"))
-    assert [code for code, _ in found[1:]] == ["missing_row"]
-
-
-def test_a_duplicate_row():
-    data = edit(template(), lambda book: book[SHEET].__setitem__(
-        f"A{row_of(book[SHEET], 'LV1.TD2')}", "LV1.TD1"))
-    found = refuse(data)
-    assert found[0] == ("duplicate_row", place("code", "LV1.TD2"))
-    assert [code for code, _ in found[1:]] == ["missing_row"]
-    with pytest.raises(DataFileError) as excinfo:
-        read_appraisal(data, builtin_rules(), kind="department", unit_code=DEPARTMENT)
-    assert "LV1.TD2" in excinfo.value.problems[1].message("en")
-    assert f"row {row_of(openpyxl.load_workbook(io.BytesIO(data))[SHEET], 'LV1.TD1')}" in \
-        excinfo.value.problems[0].message("en")
-
-
-def test_missing_rows():
-    def change(book):
-        ws = book[SHEET]
-        ws.delete_rows(row_of(ws, "LV3.TD2"))
-        ws.delete_rows(row_of(ws, "LV7.TD3"))
-    found = refuse(edit(template(), change))
-    assert [code for code, _ in found] == ["missing_row", "missing_row"]
-    assert all(where.startswith(f"{SHEET}!A6:A") for _, where in found)
-    with pytest.raises(DataFileError) as excinfo:
-        read_appraisal(edit(template(), change), builtin_rules(), kind="department", unit_code=DEPARTMENT)
-    assert "LV3.TD2" in excinfo.value.problems[0].message("vi")
-    assert "LV7.TD3" in excinfo.value.problems[1].message("en")
-
-
-def test_a_row_without_its_code():
-    def change(book):
-        ws = book[SHEET]
-        row = row_of(ws, "LV2.TD1")
-        ws[f"A{row}"] = None
-        ws[f"E{row}"] = 2
-    found = refuse(edit(template(), change))
-    assert found[0] == ("code_missing", place("code", "LV2.TD1"))
-    assert [code for code, _ in found[1:]] == ["missing_row"]
-
-
-def test_an_edited_maximum():
-    data = edit(template(), lambda book: book[SHEET].__setitem__(
-        f"D{row_of(book[SHEET], 'LV1.TD1')}", 10))
-    assert refuse(data) == [("max_mismatch", place("max", "LV1.TD1"))]
-
-
-def test_every_problem_is_reported_at_once():
-    def change(book):
-        ws = book[SHEET]
-        ws[f"A{row_of(ws, 'LV7.TD3')}"] = "LV9.TD9"
-    data = fill(edit(template(), change), {
-        "LV1.TD1": {"self": "ba"},
-        "LV1.TD2": {"self": -2},
-        "LV1.TD3": {"appraised": 7},
-        "LV2.TD1": {"self": 4, "appraised": 3},
-    })
-    found = refuse(data)
-    assert [code for code, _ in found] == ["not_number", "below_zero", "above_max",
-                                           "reason_missing", "unknown_criterion", "missing_row"]
-    assert all(where.startswith(f"{SHEET}!") for _, where in found)
-    with pytest.raises(DataFileError) as excinfo:
-        read_appraisal(data, builtin_rules(), kind="department", unit_code=DEPARTMENT)
-    report = excinfo.value.report("vi")
-    assert "có 6 lỗi" in report and f"{SHEET}!E{row_of_template('LV1.TD1')}" in report
-    assert "6 problems found" in str(excinfo.value)
-
-
-def row_of_template(code: str) -> int:
-    return row_of(openpyxl.load_workbook(io.BytesIO(template()))[SHEET], code)
-
-
-def test_every_problem_has_both_languages():
-    for code, (vi, en) in APPRAISAL_PROBLEMS.items():
-        assert vi.strip() and en.strip() and vi != en, code
-
-
-# -- the template itself ---------------------------------------------------------------
-
-def sub_rows(ws) -> dict[str, int]:
-    codes = {code for code, _ in subs(ws.parent["meta"]["B4"].value)}
-    return {cell.value: cell.row for (cell,) in ws.iter_rows(min_col=1, max_col=1)
-            if cell.value in codes}
-
-
-def test_template_has_data_validation_on_the_scores():
-    ws = openpyxl.load_workbook(io.BytesIO(template()))[SHEET]
-    validations = ws.data_validations.dataValidation
-    assert validations
-    maxima = dict(subs())
-    for code, row in sub_rows(ws).items():
-        for column in (COL["self"], COL["appraised"]):
-            covering = [dv for dv in validations if f"{column}{row}" in dv.sqref]
-            assert len(covering) == 1, (code, column)
-            dv = covering[0]
-            assert (dv.type, dv.operator, dv.formula1) == ("decimal", "between", "0")
-            assert float(dv.formula2) == maxima[code]
-            assert dv.showErrorMessage and dv.errorStyle == "stop" and dv.allow_blank
-            assert dv.error and dv.prompt
-    # No validation on the structure: the maxima, the area rows, the totals.
-    covered = {str(c) for dv in validations for rng in dv.sqref.ranges for c in [rng.coord]}
-    assert not any(c.startswith(COL["max"]) for c in covered)
-
-
-def test_template_protects_its_structure_and_unlocks_the_fill_in_cells():
-    book = openpyxl.load_workbook(io.BytesIO(template()))
-    ws = book[SHEET]
-    assert ws.protection.sheet and not ws.protection.password
-    assert book.security is not None and book.security.lockStructure
-    rows = sub_rows(ws)
-    for row in rows.values():
-        for column in "EFGH":
-            assert ws[f"{column}{row}"].protection.locked is False
-        for column in "ABCD":
-            assert ws[f"{column}{row}"].protection.locked is True
-    area_row = row_of(ws, "LV1")
-    assert all(ws[f"{c}{area_row}"].protection.locked for c in "ABCDEFGH")
-    meta = book["meta"]
-    assert meta.sheet_state == "hidden" and meta.protection.sheet
-    assert {meta[f"A{i}"].value: meta[f"B{i}"].value for i in range(1, 9)} == {
-        "template": "par-appraisal", "template_version": 1, "unit": DEPARTMENT,
-        "kind": "department", "rules_fingerprint": rules_fingerprint(builtin_rules(), "department"),
-        "year": 2020, "lang": "vi", "unit_name": "Sở Nội vụ"}
-
-
-def test_template_layout_is_readable():
-    ws = openpyxl.load_workbook(io.BytesIO(template()))[SHEET]
-    assert ws.freeze_panes == "A6"
-    assert [c.value for c in ws[5]] == [
-        "Mã", "Lĩnh vực", "Tiêu chí / tiêu chí thành phần", "Điểm tối đa", "Điểm tự chấm",
-        "Giải trình, tài liệu kiểm chứng", "Điểm thẩm định", "Lý do điều chỉnh điểm"]
-    assert all(c.font.bold for c in ws[5])
-    assert "Sở Nội vụ" in ws["A2"].value and "2020" in ws["A1"].value
-    assert ws.column_dimensions["C"].width >= 40 and ws.column_dimensions["F"].width >= 30
-    row = row_of(ws, "LV1.TD1")
-    for column in "DEG":
-        assert ws[f"{column}{row}"].number_format == "0.00"
-    for column in "CFH":
-        assert ws[f"{column}{row}"].alignment.wrap_text
-    assert ws[f"C{row_of(ws, 'LV1')}"].font.bold
-    # Tree order: area, criterion, then its sub-criteria.
-    codes = [c.value for (c,) in ws.iter_rows(min_row=6, min_col=1, max_col=1) if c.value]
-    assert codes[:5] == ["LV1", "LV1.TD", "LV1.TD1", "LV1.TD2", "LV1.TD3"]
-
-
-@pytest.mark.parametrize("kind, unit", [("department", DEPARTMENT), ("district", DISTRICT)])
-def test_totals_equal_the_appraisal_share(kind, unit):
-    share = builtin_rules().shares[kind]["appraisal"]
-    assert share == 70
-    ws = openpyxl.load_workbook(io.BytesIO(template(kind, unit)))[SHEET]
-    total_row = ws.max_row
-    assert ws[f"C{total_row}"].value == "Tổng cộng"
-    assert ws[f"D{total_row}"].value == pytest.approx(share)
-    rows = sub_rows(ws)
-    assert sum(ws[f"D{r}"].value for r in rows.values()) == pytest.approx(share)
-    for column in "EG":
-        assert ws[f"{column}{total_row}"].value == \
-            f"=SUBTOTAL(9,{column}6:{column}{total_row - 1})"
-    frame = read_appraisal(template(kind, unit), builtin_rules(), kind=kind, unit_code=unit).frame
-    assert frame["max_points"].sum() == pytest.approx(share)
-    assert frame["status"].eq(STATUS_PENDING).all()
-
-
-def test_english_template():
-    data = template(lang="en")
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Self-assessment", "meta"]
-    ws = book["Self-assessment"]
-    assert [c.value for c in ws[5]][:4] == ["Code", "Area", "Criterion / sub-criterion",
-                                            "Maximum points"]
-    assert ws[f"C{row_of(ws, 'LV1.TD1')}"].value == "Annual reform plan"
-    assert ws[f"C{ws.max_row}"].value == "Total"
-    filled = fill(data, {"LV1.TD1": {"self": "2,5", "appraised": 2, "reason": "Late"}},
-                  sheet="Self-assessment")
-    frame = read_appraisal(filled, builtin_rules(), kind="department", unit_code=DEPARTMENT).frame
-    assert frame.set_index("criterion").loc["LV1.TD1", ["self_score", "appraised"]].tolist() == \
-        [2.5, 2.0]
-    bad = fill(data, {"LV1.TD1": {"self": 9}}, sheet="Self-assessment")
-    assert refuse(bad) == [("above_max", f"Self-assessment!E{row_of(ws, 'LV1.TD1')}")]
-
-
-def test_blank_template_is_for_any_unit_of_its_kind():
-    data = fill(template(unit=None), {"LV1.TD1": {"self": 1}})
-    for unit in (DEPARTMENT, OTHER_DEPARTMENT):
-        result = read_appraisal(data, builtin_rules(), kind="department", unit_code=unit)
-        assert set(result.frame["unit"]) == {unit}
-
-
-def test_template_arguments_are_checked():
-    with pytest.raises(ValueError, match="lang"):
-        appraisal_template(builtin_rules(), kind="department", lang="fr")
-    with pytest.raises(ValueError, match="commune"):
-        appraisal_template(builtin_rules(), kind="commune")
+def test_docstring_examples_run():
+    result = doctest.testmod(analysis.appraisal, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0
 
 
 def test_the_module_loads_neither_the_web_stack_nor_sampling():
@@ -586,3 +415,15 @@ def test_the_module_loads_neither_the_web_stack_nor_sampling():
                             text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_no_module_of_the_package_reads_or_writes_workbooks():
+    """Excel is the service's business: analysis works on DataFrames."""
+    package = Path(analysis.appraisal.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
+        assert "openpyxl" not in imported, path.name

@@ -137,3 +137,112 @@ def test_plan_checks_rules_against_its_groups(tmp_path: Path):
         sampling.load_plan(tmp_path)
     assert "scoring_unasked" in info.value.codes
     assert "TC6.2" in info.value.report("en")
+
+
+# --------------------------------------------------------------------------- who appraises what
+
+#: The built-in assignment (an assumption, documented in scoring.yaml and the README).
+BUILTIN_APPRAISERS = {
+    "LV1.TD1": "so-noi-vu", "LV1.TD2": "so-noi-vu", "LV1.TD3": "so-noi-vu",
+    "LV2.TD1": "so-tu-phap", "LV2.TD2": "so-tu-phap", "LV2.TD3": "so-tu-phap",
+    "LV3.TD1": "van-phong-ubnd-tinh", "LV3.TD2": "van-phong-ubnd-tinh",
+    "LV3.TD3": "van-phong-ubnd-tinh",
+    "LV4.TD1": "so-noi-vu", "LV4.TD2": "so-noi-vu",
+    "LV5.TD1": "so-noi-vu", "LV5.TD2": "so-noi-vu", "LV5.TD3": "so-noi-vu",
+    "LV6.TD1": "so-tai-chinh", "LV6.TD2": "so-tai-chinh",
+    "LV7.TD1": "so-thong-tin-va-truyen-thong", "LV7.TD2": "so-thong-tin-va-truyen-thong",
+    "LV7.TD3": "so-khoa-hoc-va-cong-nghe",
+    "LV8.TD1": "so-noi-vu",
+}
+LV7_LINE = "    LV7: so-thong-tin-va-truyen-thong   # công nghệ thông tin, chính quyền điện tử\n"
+COUNCIL = {"so-noi-vu", "so-tai-chinh", "so-tu-phap", "so-khoa-hoc-va-cong-nghe",
+           "so-thong-tin-va-truyen-thong", "van-phong-ubnd-tinh"}
+
+
+def test_builtin_council_appraises_every_appraisal_subcriterion():
+    plan = sampling.load_plan()
+    rules = plan.scoring
+    assert {s.code: s.appraiser for _, _, s in rules.subcriteria(method="appraisal")} == BUILTIN_APPRAISERS
+    assert rules.appraisers() == COUNCIL
+    assert all(plan.unit(code).kind == "department" for code in COUNCIL)
+    # Each of the six appraises something, for departments and for districts alike.
+    for kind in ("department", "district"):
+        for member in COUNCIL:
+            assert rules.appraised_by(member, kind=kind), (member, kind)
+    # Together they cover every appraisal sub-criterion exactly once.
+    appraised = [s.code for member in sorted(COUNCIL) for s in rules.appraised_by(member)]
+    assert sorted(appraised) == sorted(BUILTIN_APPRAISERS)
+    assert all(s.evidence_required for _, _, s in rules.subcriteria(method="appraisal"))
+    assert all(s.appraiser is None and not s.evidence_required
+               for _, _, s in rules.subcriteria(method="survey"))
+    assert rules.appraised_by("so-y-te") == []
+    assert [s.code for s in rules.appraised_by("so-noi-vu", kind="department")] == [
+        "LV1.TD1", "LV1.TD2", "LV1.TD3", "LV4.TD1", "LV4.TD2", "LV5.TD1", "LV5.TD2", "LV5.TD3"]
+
+
+def test_appraisers_and_evidence_round_trip_through_the_dict():
+    text = RULES_TEXT.replace("code: LV1.TD2\n", "code: LV1.TD2\n            evidence_required: false\n", 1)
+    rules = load(text)
+    assert rules.subcriterion("LV1.TD2").evidence_required is False
+    doc = rules.to_dict()
+    sub = doc["areas"][0]["criteria"][0]["subcriteria"][1]
+    assert (sub["appraiser"], sub["evidence_required"]) == ("so-noi-vu", False)
+    survey = doc["areas"][0]["criteria"][1]["subcriteria"][0]
+    assert "appraiser" not in survey and "evidence_required" not in survey
+    again = rules_from_dict(doc, FORMS)
+    assert again == rules
+    assert again.to_dict() == doc
+
+
+def test_the_most_specific_assignment_wins():
+    text = RULES_TEXT.replace(LV7_LINE, LV7_LINE + "  by_criterion:\n    LV1.TD: ban-dan-toc\n", 1).replace(
+        "code: LV1.TD3\n", "code: LV1.TD3\n            appraiser: thanh-tra-tinh\n", 1)
+    rules = load(text)
+    assert [rules.subcriterion(c).appraiser for c in ("LV1.TD1", "LV1.TD3", "LV2.TD1", "LV4.TD1")] == [
+        "ban-dan-toc", "thanh-tra-tinh", "so-tu-phap", "so-noi-vu"]
+
+
+def test_rules_without_appraisers_leave_them_unresolved():
+    """Alone, rules need not name appraisers; the plan reader refuses that (test_plan)."""
+    start, end = RULES_TEXT.index("\nappraisers:\n"), RULES_TEXT.index("\nareas:\n")
+    text = RULES_TEXT[:start] + RULES_TEXT[end:]
+    text = text.replace("            appraiser: so-khoa-hoc-va-cong-nghe", "")
+    rules = load(text)
+    assert rules.appraisers() == set()
+    assert all(s.appraiser is None for _, _, s in rules.subcriteria(method="appraisal"))
+
+
+@pytest.mark.parametrize(("old", "new", "code", "needle"), [
+    ("            questions: [CT-01/q01, ",
+     "            appraiser: so-noi-vu\n            questions: [CT-01/q01, ",
+     "survey_with_appraiser", "appraiser: so-noi-vu"),
+    ("            questions: [CT-01/q01, ",
+     "            evidence_required: true\n            questions: [CT-01/q01, ",
+     "survey_with_evidence", "evidence_required: true"),
+    ("code: LV1.TD2\n", "code: LV1.TD2\n            evidence_required: maybe\n", "not_bool",
+     "evidence_required: maybe"),
+    ("    LV6: so-tai-chinh", "    LV9: so-tai-chinh", "unknown_area", "LV9: so-tai-chinh"),
+    (LV7_LINE, LV7_LINE + "  by_criterion: {LV6.XX: so-tai-chinh}\n", "unknown_criterion", "LV6.XX"),
+    ("  default: so-noi-vu", "  default: so-noi-vu\n  by_subcriterion: {}", "unknown_key",
+     "by_subcriterion"),
+    ("  default: so-noi-vu", "  default: ''", "not_text", "default: ''"),
+])
+def test_each_broken_assignment_is_reported_with_its_place(old, new, code, needle):
+    assert old in RULES_TEXT
+    text = RULES_TEXT.replace(old, new, 1)
+    error = problems_of(text)
+    found = [p for p in error.problems if p.code == code]
+    assert found, error.report("en")
+    assert found[0].line == _line(text, needle)
+    assert found[0].message("vi") != found[0].message("en")
+
+
+def test_readme_table_of_appraisers_is_the_builtin_assignment():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[2].startswith("`") and cells[1].startswith("LV"):
+            for code in cells[1].split(", "):
+                table[code] = cells[2].strip("`")
+    assert table == BUILTIN_APPRAISERS

@@ -364,7 +364,7 @@ def test_weight_out_of_range_in_a_workbook():
 def test_not_a_workbook():
     with pytest.raises(DataFileError) as info:
         from_xlsform(io.BytesIO(b"this is not a spreadsheet"))
-    assert info.value.codes == ["xlsform_unreadable"]
+    assert info.value.codes == ["workbook_damaged"]
 
 
 def test_missing_workbook_file(tmp_path):

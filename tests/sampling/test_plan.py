@@ -282,3 +282,132 @@ def test_small_plan_expands_quota_places():
     assert [(p.unit, p.ordinal) for p in places if p.group == "G3"] == [
         ("xa-1", 1), ("xa-1", 2), ("xa-2", 1), ("xa-2", 2)]
     assert all(p.unit is None for p in places if p.group == "G1")
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+BUILTIN_DIR = Path(sampling.resolve_plan_path("laichau-2020")).parent
+
+
+def builtin_copy(tmp_path: Path, plan_edit=(None, None), rules_edit=(None, None)) -> Path:
+    """The built-in plan in ``tmp_path``, with one text replacement in plan.yaml and/or
+    scoring.yaml (each must apply)."""
+    for name, (old, new) in (("plan.yaml", plan_edit), ("scoring.yaml", rules_edit)):
+        text = (BUILTIN_DIR / name).read_text(encoding="utf-8")
+        if old is not None:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "units.csv").write_bytes((BUILTIN_DIR / "units.csv").read_bytes())
+    return tmp_path
+
+
+def problems_at(path: Path) -> DataFileError:
+    with pytest.raises(DataFileError) as info:
+        load_plan(path)
+    return info.value
+
+
+def test_builtin_plan_has_the_appraisal_deadlines_and_explanation_period():
+    plan = load_plan()
+    assert plan.explanation_days == 7
+    assert plan.deadlines["self_assessment"] < plan.deadlines["appraisal"]
+    again = sampling.plan_from_dict(plan.to_dict())
+    assert again.explanation_days == 7
+    assert again.scoring.appraisers() == plan.scoring.appraisers()
+    assert [(s.code, s.appraiser, s.evidence_required)
+            for _, _, s in again.scoring.subcriteria(method="appraisal")] == [
+        (s.code, s.appraiser, s.evidence_required)
+        for _, _, s in plan.scoring.subcriteria(method="appraisal")]
+    # The council is made of units of the plan.
+    assert all(plan.unit(code) for code in plan.scoring.appraisers())
+
+
+def test_explanation_days_is_kept_and_defaults_to_seven():
+    assert load(SMALL_PLAN).explanation_days == 7
+    plan = load(SMALL_PLAN.replace("deadlines:", "explanation_days: 10\ndeadlines:"))
+    assert plan.explanation_days == 10
+    assert plan.to_dict()["explanation_days"] == 10
+    assert sampling.plan_from_dict(plan.to_dict()) == plan
+    assert plan.content_hash != load(SMALL_PLAN).content_hash
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("0", "below_minimum"), ("-3", "negative"), ("7.5", "not_int"), ("seven", "not_int"),
+    ("true", "not_int")])
+def test_explanation_days_must_be_a_whole_number_of_at_least_one(value, code):
+    text = SMALL_PLAN.replace("deadlines:", f"explanation_days: {value}\ndeadlines:")
+    error = problems_of(text)
+    assert error.codes == [code]
+    assert error.problems[0].place == "explanation_days"
+    assert error.problems[0].line == line_of(text, "explanation_days")
+
+
+@pytest.mark.parametrize(("old", "new", "place", "needle"), [
+    ("    LV6: so-tai-chinh ", "    LV6: so-tai-chinhh", "appraisers.by_area.LV6", "so-tai-chinhh"),
+    ("  default: so-noi-vu ", "  default: so-noi-vuu", "appraisers.default", "so-noi-vuu"),
+    ("appraiser: so-khoa-hoc-va-cong-nghe", "appraiser: so-khcn",
+     "areas[6].criteria[0].subcriteria[2].appraiser", "so-khcn"),
+])
+def test_an_appraiser_that_is_not_a_unit_is_reported_in_the_rules_file(tmp_path, old, new, place, needle):
+    error = problems_at(builtin_copy(tmp_path, rules_edit=(old, new)))
+    assert error.codes == ["scoring_appraiser_unknown"]
+    problem = error.problems[0]
+    assert problem.place == place
+    assert problem.source.endswith("scoring.yaml")
+    text = (tmp_path / "scoring.yaml").read_text(encoding="utf-8")
+    assert problem.line == line_of(text, needle)
+    assert needle in problem.message("en") and needle in problem.message("vi")
+    assert problem.message("vi") != problem.message("en")
+    if needle != "so-khcn":  # a near miss suggests the unit meant
+        assert old.split(": ")[1].strip() in problem.message("en")
+
+
+def test_an_appraisal_subcriterion_without_appraiser_is_reported(tmp_path):
+    text = (BUILTIN_DIR / "scoring.yaml").read_text(encoding="utf-8")
+    block = text[text.index("\nappraisers:\n"):text.index("\nareas:\n")]
+    error = problems_at(builtin_copy(tmp_path, rules_edit=(block, "")))
+    missing = [p for p in error.problems if p.code == "scoring_appraiser_missing"]
+    # Only LV7.TD3 names its own appraiser; the 19 others have none.
+    assert len(missing) == 19 and set(error.codes) == {"scoring_appraiser_missing"}
+    assert missing[0].place == "areas[0].criteria[0].subcriteria[0]"
+    assert "LV1.TD1" in missing[0].message("en") and "LV1.TD1" in missing[0].message("vi")
+
+
+def test_inline_rules_are_checked_too():
+    """A stored plan (rules inline under ``scoring``) names the place under ``scoring``."""
+    data = load_plan().to_dict()
+    data["scoring"]["areas"][5]["criteria"][0]["subcriteria"][0]["appraiser"] = "so-tai-chin"
+    with pytest.raises(DataFileError) as info:
+        sampling.plan_from_dict(data)
+    assert info.value.codes == ["scoring_appraiser_unknown"]
+    assert info.value.problems[0].place == "scoring.areas[5].criteria[0].subcriteria[0].appraiser"
+
+
+def test_an_appraiser_on_a_survey_subcriterion_is_refused(tmp_path):
+    old = "            questions: [CT-01/q01, "
+    error = problems_at(builtin_copy(
+        tmp_path, rules_edit=(old, "            appraiser: so-noi-vu\n" + old)))
+    assert error.codes == ["survey_with_appraiser"]
+    assert error.problems[0].place == "areas[0].criteria[1].subcriteria[0].appraiser"
+
+
+@pytest.mark.parametrize("key", ["self_assessment", "appraisal"])
+def test_rules_with_appraisal_need_the_appraisal_deadlines(tmp_path, key):
+    line = next(li for li in (BUILTIN_DIR / "plan.yaml").read_text(encoding="utf-8").splitlines()
+                if li.startswith(f"  {key}:"))
+    error = problems_at(builtin_copy(tmp_path, plan_edit=(line + "\n", "")))
+    assert error.codes == ["deadline_required"]
+    assert error.problems[0].place == "deadlines"
+    assert f"'{key}'" in error.problems[0].message("en")
+    # A plan without scoring rules needs only the survey deadline.
+    assert "self_assessment" not in load(SMALL_PLAN).deadlines
+
+
+def test_the_appraisal_comes_after_the_self_assessment(tmp_path):
+    error = problems_at(builtin_copy(
+        tmp_path, plan_edit=("appraisal: 2021-03-31", "appraisal: 2021-01-15")))
+    assert error.codes == ["deadline_order"]
+    assert error.problems[0].place == "deadlines.appraisal"
+    assert "2021-01-15" in error.problems[0].message("vi")

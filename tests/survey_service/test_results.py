@@ -120,8 +120,8 @@ def test_exports_never_carry_tokens_or_slot_codes(answered, db, cli_env, tmp_pat
 
 
 def test_appraisal_import_feeds_the_index(answered, db):
-    from survey_service.appraisal.workbook import appraisal_template
     from survey_service.appraisal.operations import import_sheet
+    from survey_service.appraisal.workbook import appraisal_template
     from survey_service.plans.queries import current_plan, get_plan_row
 
     plan = sampling.load_plan()
