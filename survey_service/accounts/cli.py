@@ -1,4 +1,4 @@
-"""Commands of the accounts: ``user add``, ``user token``, and ``quickstart``."""
+"""Commands of the accounts: ``user add``, ``user password``, ``user token``, and ``quickstart``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from ..core.cli import command_session, friendly_errors, require_initialised, say
 from ..fieldwork.queries import iter_slots
 from ..plans.queries import get_plan_row
-from .operations import add_user, new_api_key
+from .operations import add_user, new_api_key, set_password
 from .queries import get_user
 from .security import ROLES
 
@@ -38,6 +38,23 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
     with command_session() as session:
         add_user(session, name, role, password)
     say(f"Đã tạo người dùng {name} ({role}).", f"User {name} ({role}) created.")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@friendly_errors
+def user_password(name: str, password_stdin: bool) -> None:
+    """Give NAME a new password; every session of NAME ends."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu mới / New password", hide_input=True, confirmation_prompt=True)
+    require_initialised()
+    with command_session() as session:
+        set_password(session, name, password)
+    say(f"Đã đặt mật khẩu mới cho {name}; mọi phiên đăng nhập của người này đã kết thúc.",
+        f"New password set for {name}; every session of theirs has ended.")
 
 
 @user.command("token")
@@ -79,8 +96,8 @@ def quickstart() -> None:
         say(f"  tên đăng nhập: admin   mật khẩu: {password}   (lưu trong {secret})",
             f"  user: admin   password: {password}   (kept in {secret})")
     else:
-        say("  tài khoản admin đã có; đặt mật khẩu mới: survey-service user add ...",
-            "  the admin account exists; add accounts with: survey-service user add ...")
+        say("  tài khoản admin đã có; đặt mật khẩu mới: survey-service user password admin",
+            "  the admin account exists; set a new password with: survey-service user password admin")
     if example is not None:
         say(f"Thử một phiếu ({example.group}, {example.slot}): {example.url}",
             f"Try a form ({example.group}, {example.slot}): {example.url}")

@@ -8,6 +8,7 @@ per-page token, authenticates them instead).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -38,11 +39,19 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> User | None:
+    """The user of a session id ``"<user id>:<session version>"`` (:meth:`User.get_id`).
+
+    A session signed in before the user's last sign-out, password change or
+    deactivation carries an older version, and is refused.
+    """
+    if not re.fullmatch(r"[0-9]{1,18}:[0-9]{1,18}", session_id):
         return None
+    user_id, _, version = session_id.partition(":")
     user = db_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

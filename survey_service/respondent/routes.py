@@ -22,6 +22,7 @@ import sampling
 from questionnaires import Form
 from sampling.slots import SlotStatus, is_token
 
+from ..accounts.operations import count_unknown_link
 from ..core.database import db_session
 from ..core.i18n import current_lang, t
 from ..core.models import RespondentGroup, Slot
@@ -56,6 +57,17 @@ def _message(heading: str, text: str, status: int, css: str = "notice"):  # type
 
 
 def _not_found():  # type: ignore[no-untyped-def]
+    """404 for an unknown or malformed link, counted per client address (one upsert); past
+    the limit per address and minute, 429 until the minute ends.  Valid links pay nothing."""
+    retry_after = count_unknown_link(db_session(), request.remote_addr)
+    if retry_after:
+        body, status = _message(
+            t("Quá nhiều đường dẫn không đúng", "Too many wrong links"),
+            t(f"Đã có quá nhiều đường dẫn không đúng được mở từ địa chỉ của Ông/Bà. Xin thử lại sau "
+              f"{retry_after} giây, và kiểm tra lại đường dẫn hoặc quét lại mã QR trên phiếu.",
+              f"Too many wrong links were opened from your address. Please try again in {retry_after} "
+              "seconds, and check the link or scan the QR code on your card again."), 429, css="error")
+        return body, status, {"Retry-After": str(retry_after)}
     return _message(t("Không tìm thấy phiếu", "Form not found"),
                     t("Đường dẫn này không đúng. Hãy kiểm tra lại đường dẫn hoặc quét lại mã QR trên phiếu.",
                       "This link is not valid. Check the link or scan the QR code on your card again."),
