@@ -26,9 +26,11 @@ user = AppGroup("user", help="Staff accounts.")
 @user.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--unit", default=None, metavar="CODE",
+              help="The unit a 'unit' or 'council' account acts for (a unit code of the plan).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @friendly_errors
-def user_add(name: str, role: str, password_stdin: bool) -> None:
+def user_add(name: str, role: str, unit: str | None, password_stdin: bool) -> None:
     """Create a staff account (the password is asked for, or read from standard input)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -36,8 +38,9 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Mật khẩu / Password", hide_input=True, confirmation_prompt=True)
     require_initialised()
     with command_session() as session:
-        add_user(session, name, role, password)
-    say(f"Đã tạo người dùng {name} ({role}).", f"User {name} ({role}) created.")
+        add_user(session, name, role, password, unit=unit)
+    bound = f", {unit}" if unit else ""
+    say(f"Đã tạo người dùng {name} ({role}{bound}).", f"User {name} ({role}{bound}) created.")
 
 
 @user.command("password")

@@ -19,10 +19,11 @@ from werkzeug.security import generate_password_hash
 from ..core.audit import Actor, record
 from ..core.errors import ServiceError
 from ..core.models import LinkMiss, SignInCounter, User
+from ..plans.queries import current_plan
 from . import limits
 from .limits import check_text, client_key, name_key, normal_name, seconds_until
 from .queries import authenticate, get_user, hash_api_key
-from .security import ROLES
+from .security import ROLES, UNIT_ROLES
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -34,8 +35,12 @@ def _check_password(password: str) -> None:
                            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
 
 
-def add_user(session: Session, name: str, role: str, password: str) -> User:
-    """Create a staff account; :class:`ServiceError` on a bad name, role or password."""
+def add_user(session: Session, name: str, role: str, password: str, *, unit: str | None = None) -> User:
+    """Create a staff account; :class:`ServiceError` on a bad name, role, unit or password.
+
+    Accounts of the roles ``unit`` and ``council`` act for one unit of the current plan:
+    an evaluated unit, or a council member that appraises sub-criteria.
+    """
     check_text(name, "")
     name = normal_name(name)
     if not name or len(name) > 80 or any(c.isspace() for c in name):
@@ -44,14 +49,42 @@ def add_user(session: Session, name: str, role: str, password: str) -> User:
     if role not in ROLES:
         raise ServiceError(f"Vai trò '{role}' không hợp lệ (có: {', '.join(ROLES)}).",
                            f"Unknown role '{role}' (roles: {', '.join(ROLES)}).")
+    unit = _check_unit(session, role, (unit or "").strip() or None)
     _check_password(password)
     if get_user(session, name) is not None:
         raise ServiceError(f"Đã có người dùng tên '{name}'.", f"A user named '{name}' already exists.",
                            status=409)
-    user = User(name=name, role=role, password_hash=generate_password_hash(password))
+    user = User(name=name, role=role, password_hash=generate_password_hash(password), unit=unit)
     session.add(user)
     session.flush()
     return user
+
+
+def _check_unit(session: Session, role: str, unit: str | None) -> str | None:
+    """The unit an account of ``role`` is bound to, checked against the current plan."""
+    if role not in UNIT_ROLES:
+        if unit:
+            raise ServiceError("Chỉ tài khoản đơn vị và thành viên hội đồng gắn với một đơn vị.",
+                               "Only unit and council accounts are bound to a unit.")
+        return None
+    if not unit:
+        raise ServiceError(f"Tài khoản vai trò '{role}' cần mã đơn vị (--unit).",
+                           f"An account of the role '{role}' needs a unit code (--unit).")
+    plan = current_plan(session)
+    if plan is None:
+        raise ServiceError("Chưa nạp kế hoạch (survey-service init).", "No plan is loaded (survey-service init).",
+                           status=409)
+    evaluated = {k.code for k in plan.unit_kinds if k.evaluated}
+    allowed = ({u.code for u in plan.units if u.kind in evaluated} if role == "unit"
+               else (plan.scoring.appraisers() if plan.scoring else set()))
+    if unit not in allowed:
+        what_vi = "đơn vị được đánh giá" if role == "unit" else "thành viên hội đồng thẩm định"
+        what_en = "an evaluated unit" if role == "unit" else "a member of the appraisal council"
+        raise ServiceError(f"'{unit}' không phải là {what_vi} của kế hoạch {plan.code} (có: "
+                           f"{', '.join(sorted(allowed)[:8])}{' ...' if len(allowed) > 8 else ''}).",
+                           f"'{unit}' is not {what_en} of the plan {plan.code} (for example: "
+                           f"{', '.join(sorted(allowed)[:8])}{' ...' if len(allowed) > 8 else ''}).")
+    return unit
 
 
 def end_sessions(session: Session, user: User) -> None:

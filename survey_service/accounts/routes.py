@@ -165,8 +165,9 @@ def users():  # type: ignore[no-untyped-def]
         try:
             if request.form.get("op") == "add":
                 user = add_user(session, request.form.get("name", ""), request.form.get("role", ""),
-                                request.form.get("password", ""))
-                record(session, "user_add", user=current_user, target=user.name, role=user.role)
+                                request.form.get("password", ""), unit=request.form.get("unit") or None)
+                record(session, "user_add", user=current_user, target=user.name, role=user.role,
+                       unit=user.unit or "")
                 flash(t(f"Đã tạo người dùng {user.name}.", f"User {user.name} created."), "notice")
                 return redirect(url_for("accounts.users"))
             if request.form.get("op") == "toggle":

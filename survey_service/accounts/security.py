@@ -25,7 +25,11 @@ from .queries import user_by_api_key
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Every role; ``admin`` may do all that any other may.
-ROLES = ("admin", "postoffice", "analyst")
+ROLES = ("admin", "postoffice", "analyst", "unit", "council")
+#: Roles whose account acts for one unit of the plan: a department's or district's own
+#: account (``unit``: its self-assessment), a council member's (``council``: the
+#: sub-criteria of its field, for every evaluated unit).
+UNIT_ROLES = ("unit", "council")
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -13,12 +13,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
-from . import models  # noqa: F401  (registers the tables on the metadata)
 from .database import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def metadata() -> MetaData:
+    """Every table of the service: the core's models and each feature's."""
+    from ..appraisal import models as _appraisal  # noqa: F401  (registers its tables)
+    from . import models as _core  # noqa: F401
+
+    return Base.metadata
 
 
 def alembic_config() -> Config:
@@ -54,4 +62,4 @@ def schema_drift(engine: Engine) -> list[object]:
     """Differences between the database schema and the models (empty when they agree)."""
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(ctx, Base.metadata)
+        return compare_metadata(ctx, metadata())

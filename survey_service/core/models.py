@@ -153,7 +153,7 @@ def may_become(target: SlotStatus) -> list[str]:
 
 
 class User(Base):
-    """A staff account: admin, postoffice or analyst."""
+    """A staff account: admin, postoffice, analyst, or a unit's or council member's account."""
 
     __tablename__ = "users"
 
@@ -169,6 +169,9 @@ class User(Base):
     #: Part of every sign-in session's id: raised at sign-out, password change and
     #: deactivation, which ends every session signed in before.
     session_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    #: The unit an account of the roles ``unit`` and ``council`` acts for (a unit code of
+    #: the plan); empty for the other roles.
+    unit: Mapped[str | None] = mapped_column(String(80))
 
     # flask-login's user protocol
     @property
@@ -336,25 +339,3 @@ class LinkMiss(Base):
     minute: Mapped[dt.datetime]
     minute_misses: Mapped[int] = mapped_column(default=0)
     last_at: Mapped[dt.datetime] = mapped_column(default=_now)
-
-
-class AppraisalScore(Base):
-    """A unit's self-assessed score on one appraisal sub-criterion, and the council's.
-
-    The appraised score is what counts; a correction keeps its reason.
-    """
-
-    __tablename__ = "appraisal_scores"
-    __table_args__ = (UniqueConstraint("plan_id", "unit", "criterion"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("survey_plans.id", ondelete="CASCADE"))
-    unit: Mapped[str] = mapped_column(String(80))
-    criterion: Mapped[str] = mapped_column(String(40))
-    max_points: Mapped[float]
-    self_score: Mapped[float | None]
-    evidence: Mapped[str] = mapped_column(Text, default="")
-    appraised: Mapped[float | None]
-    reason: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -20,7 +20,8 @@ import sampling
 from questionnaires import Form, Kind, Question
 from sampling.slots import SlotStatus
 
-from ..core.models import AppraisalScore, RespondentGroup, Slot, SurveyPlan, Unit, may_become
+from ..appraisal.models import AppraisalScore
+from ..core.models import RespondentGroup, Slot, SurveyPlan, Unit, may_become
 from ..fieldwork.queries import slot_join
 from ..respondent.operations import finalise
 
@@ -109,7 +110,7 @@ def run_demo(session: Session, row: SurveyPlan, plan: sampling.Plan, *, seed: in
             session.add(AppraisalScore(
                 plan_id=row.id, unit=unit.code, criterion=sub.code, max_points=maximum,
                 self_score=self_score, evidence="Báo cáo và văn bản kèm theo (ví dụ)",
-                appraised=appraised,
+                appraised=appraised, final=True,
                 reason="Thiếu tài liệu kiểm chứng (ví dụ)" if corrected else ""))
             appraisal_rows += 1
     session.flush()

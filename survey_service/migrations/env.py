@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from survey_service.core import models  # noqa: F401  (registers the tables on the metadata)
-from survey_service.core.database import Base
+from survey_service.core.migrate import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def run_migrations() -> None:

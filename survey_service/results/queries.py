@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 import analysis
 import sampling
 
-from ..core.models import AppraisalScore, Response, ResponseAnswer, SurveyPlan
+from ..appraisal.models import AppraisalScore
+from ..appraisal.queries import lock_of
+from ..core.models import Response, ResponseAnswer, SurveyPlan
 
 #: Columns of ``export responses`` (interfaces: long, one row per answer).
 RESPONSE_COLUMNS = ("response", "group", "form", "form_version", "unit", "rated_unit", "question",
@@ -56,10 +58,15 @@ def units_frame(plan: sampling.Plan) -> pd.DataFrame:
 
 
 def appraisal_frame(session: Session, plan_id: int) -> pd.DataFrame:
-    """The appraised points: ``unit, criterion, points`` (rows not yet appraised are left out)."""
+    """The council's final points: ``unit, criterion, points``.
+
+    Only final scores count: a first appraisal awaiting the unit's explanation, or a
+    self-score not yet appraised, adds nothing.
+    """
     rows = session.execute(
         select(AppraisalScore.unit, AppraisalScore.criterion, AppraisalScore.appraised)
-        .where(AppraisalScore.plan_id == plan_id, AppraisalScore.appraised.is_not(None))).all()
+        .where(AppraisalScore.plan_id == plan_id, AppraisalScore.appraised.is_not(None),
+               AppraisalScore.final.is_(True))).all()
     return pd.DataFrame(rows, columns=["unit", "criterion", "points"])
 
 
@@ -80,9 +87,10 @@ def _fingerprint(session: Session, row: SurveyPlan) -> str:
     responses = session.scalar(select(func.count()).select_from(Response)
                                .where(Response.plan_id == row.id)) or 0
     appraisal = session.execute(
-        select(func.count(), func.max(AppraisalScore.updated_at), func.sum(AppraisalScore.appraised))
+        select(func.count(), func.max(AppraisalScore.updated_at), func.sum(AppraisalScore.appraised),
+               func.count().filter(AppraisalScore.final.is_(True)))
         .where(AppraisalScore.plan_id == row.id)).one()
-    text = f"{row.content_hash}|{responses}|{appraisal}"
+    text = f"{row.content_hash}|{responses}|{appraisal}|{lock_of(session, row) is not None}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -110,6 +118,8 @@ def compute(session: Session, row: SurveyPlan, plan: sampling.Plan, *,
         index = index.assign(rank_low=index["rank"], rank_high=index["rank"],
                              index_low=index["index_pct"], index_high=index["index_pct"])
     areas = analysis.area_indices(scores, appraisal, plan.scoring, units)
+    # The appraisal part is preliminary until the whole appraisal is finalised.
+    index = index.assign(appraisal_preliminary=lock_of(session, row) is None)
     results = Results(scores=scores, index=index, areas=areas,
                       responses=int(answers["response"].nunique()) if not answers.empty else 0)
     _CACHE.clear()  # keep one state only

@@ -48,7 +48,9 @@ def report():  # type: ignore[no-untyped-def]
         sections.append({"kind": kind, "title": title, "rows": rows, "chart": chart})
     return render_template("results/report.html", plan=plan, sections=sections, areas=areas,
                            area_names={a.code: a.name.get(lang) for a in plan.scoring.areas},
-                           grade_names=grade_names, responses=computed.responses)
+                           grade_names=grade_names, responses=computed.responses,
+                           preliminary=bool(computed.index["appraisal_preliminary"].any())
+                           if not computed.index.empty else True)
 
 
 @bp.get("/report.xlsx")

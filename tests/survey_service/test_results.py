@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 import sampling
 from survey_service.accounts.operations import add_user, new_api_key
-from survey_service.core.models import AppraisalScore, Slot
+from survey_service.appraisal.models import AppraisalScore
+from survey_service.core.models import Slot
 
 from .formwalk import Walk
 
