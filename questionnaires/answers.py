@@ -5,15 +5,22 @@ a number field, or free text.  :func:`parse_answer` turns that string into the v
 service stores (``str`` for choices and text, ``int`` or ``float`` for numbers, ``None``
 for no answer) or raises :class:`AnswerError`, whose problem code and two messages the
 form shows next to the question.
+
+Whatever comes in, what comes out can be stored by any database and written to any
+spreadsheet: text holds no control character but tabs and line breaks (PostgreSQL
+refuses NUL, XML the other control characters), is in Unicode NFC form and has a
+bounded length; a number has at most :data:`~.constants.MAX_NUMBER_DIGITS` digits, so
+it is finite and exact.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from .constants import Kind
+from .constants import DEFAULT_TEXT_MAX_LENGTH, MAX_NUMBER_DIGITS, TEXT_MAX_LENGTH_LIMIT, Kind
 from .messages import ANSWER_PROBLEMS
 from .text import BilingualError
 
@@ -28,6 +35,33 @@ _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
 # thousands separators are not.
 _DECIMAL_RE = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
+#: What no answer may hold: control characters other than tab, line feed and carriage
+#: return (C0, DEL, C1), lone surrogates and the non-characters U+FFFE and U+FFFF.
+FORBIDDEN_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+#: Problems with the input itself, beside :data:`~.messages.ANSWER_PROBLEMS`.
+INPUT_PROBLEMS: dict[str, tuple[str, str]] = {
+    "control_characters": (
+        "Câu trả lời có ký tự điều khiển không nhìn thấy được (thường do sao chép từ văn bản "
+        "khác). Xin kiểm tra lại nội dung rồi gửi lại.",
+        "The answer holds invisible control characters (often left by copying text from "
+        "another program). Please check the text and send it again."),
+    "number_too_long": ("Số quá dài: tối đa {digits} chữ số.",
+                        "The number is too long: at most {digits} digits."),
+}
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the characters no answer may hold, in Unicode NFC form.
+
+    Tabs and line breaks stay.  What a form shows back to be corrected, and what the
+    service accepts in fields that are not answers.
+
+    >>> clean_text("Ý kiến\\x0bkhác\\x00")
+    'Ý kiếnkhác'
+    """
+    return unicodedata.normalize("NFC", FORBIDDEN_CHARACTERS_RE.sub("", text))
+
 
 class AnswerError(BilingualError, ValueError):
     """One answer is not acceptable: a :class:`~questionnaires.text.BilingualError`
@@ -39,7 +73,8 @@ class AnswerError(BilingualError, ValueError):
     ----------
     code:
         Stable problem code: ``required``, ``not_an_option``, ``not_a_number``,
-        ``not_an_integer``, ``below_minimum``, ``above_maximum`` or ``too_long``.
+        ``not_an_integer``, ``number_too_long``, ``below_minimum``, ``above_maximum``,
+        ``too_long`` or ``control_characters``.
     question:
         Code of the question answered.
 
@@ -49,7 +84,7 @@ class AnswerError(BilingualError, ValueError):
     """
 
     def __init__(self, code: str, question: str, **params: object):
-        vi, en = ANSWER_PROBLEMS[code]
+        vi, en = ANSWER_PROBLEMS[code] if code in ANSWER_PROBLEMS else INPUT_PROBLEMS[code]
         self.code = code
         self.question = question
         super().__init__(vi.format(**params), en.format(**params), status=422)
@@ -63,9 +98,13 @@ def parse_answer(question: Question, raw: str | None) -> Answer:
 
     Surrounding white space is ignored, and a blank answer is no answer.  Choices must
     be one of the option values.  Numbers accept a dot or a comma as the decimal mark
-    (``2,5``), no thousands separators; an integer question returns ``int``, a decimal
-    one ``float``.  Text is returned in Unicode NFC form (Vietnamese typed on different
-    keyboards arrives composed or decomposed) and its length is counted in that form.
+    (``2,5``), no thousands separators, at most :data:`~.constants.MAX_NUMBER_DIGITS`
+    digits; an integer question returns ``int``, a decimal one ``float``.  Text is
+    returned in Unicode NFC form (Vietnamese typed on different keyboards arrives
+    composed or decomposed) and its length is counted in that form; it may hold tabs
+    and line breaks but no other control character (see :func:`clean_text`), and is at
+    most ``max_length`` characters long (:data:`~.constants.DEFAULT_TEXT_MAX_LENGTH`
+    when the question does not say).
 
     Call it only for questions that are shown (whose condition is met): a required
     question that is not shown needs no answer.
@@ -99,8 +138,11 @@ def parse_answer(question: Question, raw: str | None) -> Answer:
         return text
     if kind is Kind.NUMBER:
         return _parse_number(question, text)
-    if question.max_length is not None and len(text) > question.max_length:
-        raise AnswerError("too_long", question.code, max_length=question.max_length)
+    if FORBIDDEN_CHARACTERS_RE.search(text):
+        raise AnswerError("control_characters", question.code)
+    limit = min(question.max_length or DEFAULT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH_LIMIT)
+    if len(text) > limit:
+        raise AnswerError("too_long", question.code, max_length=limit)
     return text
 
 
@@ -108,17 +150,28 @@ def _parse_number(question: Question, text: str) -> int | float:
     number: int | float
     if question.integer:
         if _INTEGER_RE.fullmatch(text):
+            _check_digits(question, text)
             number = int(text)
         elif _DECIMAL_RE.fullmatch(text):
             raise AnswerError("not_an_integer", question.code)
         else:
             raise AnswerError("not_a_number", question.code)
     elif _DECIMAL_RE.fullmatch(text):
+        _check_digits(question, text)
         number = float(text.replace(",", "."))
     else:
         raise AnswerError("not_a_number", question.code)
+    if not math.isfinite(number):  # cannot happen within the digit limit; kept as a guard
+        raise AnswerError("number_too_long", question.code, digits=MAX_NUMBER_DIGITS)
     if question.minimum is not None and number < question.minimum:
         raise AnswerError("below_minimum", question.code, minimum=question.minimum)
     if question.maximum is not None and number > question.maximum:
         raise AnswerError("above_maximum", question.code, maximum=question.maximum)
     return number
+
+
+def _check_digits(question: Question, text: str) -> None:
+    """Refuse a number typed with more than :data:`~.constants.MAX_NUMBER_DIGITS` digits
+    (a 5,000-digit integer cannot even be converted, a 400-digit decimal is infinite)."""
+    if sum(ch.isdigit() for ch in text) > MAX_NUMBER_DIGITS:
+        raise AnswerError("number_too_long", question.code, digits=MAX_NUMBER_DIGITS)

@@ -100,6 +100,9 @@ WEIGHT_DECIMALS = 6
 DEFAULT_TEXT_MAX_LENGTH = 255
 #: Largest ``max_length`` a form may ask for.
 TEXT_MAX_LENGTH_LIMIT = 10_000
+#: Most digits a number answer may have (sign and decimal mark not counted): a float
+#: holds 15 significant digits exactly, and so does a spreadsheet.
+MAX_NUMBER_DIGITS = 15
 
 # -- XLSForm ---------------------------------------------------------------------------
 

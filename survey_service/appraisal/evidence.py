@@ -4,8 +4,7 @@
 PNG, JPEG, and the Word, Excel and OpenDocument formats (zip containers whose entries
 say which they are).  Anything else, a renamed executable included, is refused, and
 so is an empty file or one over the size limit.  The name a person gave is kept only
-for display, reduced to a plain file name (a path such as ``../../x.pdf`` keeps
-``x.pdf``).
+for display; a name that is a path (``../../x.pdf``) is refused.
 
 Files are stored content-addressed (by SHA-256) through a small :class:`EvidenceStore`
 interface: :class:`LocalStore` keeps them under the instance folder; a deployment may
@@ -94,6 +93,16 @@ def safe_name(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+def is_path(name: str) -> bool:
+    """Whether a file name as sent is a path rather than a plain name.
+
+    >>> is_path("../../x.pdf"), is_path("C:" + chr(92) + "x.pdf"), is_path("báo cáo.pdf")
+    (True, True, False)
+    """
+    return any(sep in (name or "") for sep in ("/", "\\")) or (name or "").strip() in (".", "..") \
+        or (name or "").startswith("..")
+
+
 @dataclass(frozen=True)
 class Upload:
     """A checked evidence file: its content, hash, type and display name."""
@@ -118,6 +127,11 @@ def check_upload(data: bytes, filename: str, *, max_bytes: int) -> Upload:
             f"{max_bytes // (1024 * 1024)} MB.", status=413)
     if not data:
         raise ServiceError("Tệp rỗng, không có nội dung.", "The file is empty.", status=422)
+    if is_path(filename):
+        raise ServiceError("Tên tệp không được là một đường dẫn (có '/', '\\' hoặc '..'): hãy đặt "
+                           "một tên tệp bình thường.",
+                           "A file name may not be a path (with '/', '\\' or '..'): give a plain "
+                           "file name.", status=422)
     extension = sniff(data)
     if extension is None:
         raise ServiceError(

@@ -94,7 +94,7 @@ def _score_value(value: Any, maximum: float) -> float:
     """A score typed by a person: a number (decimal comma or point) from 0 to ``maximum``."""
     try:
         points = None if isinstance(value, bool) else parse_score(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         points = None
     if points is None or not math.isfinite(points) or not 0 <= points <= maximum:
         shown = str(value)[:20]

@@ -20,6 +20,7 @@ from analysis.appraisal import (
 if TYPE_CHECKING:  # pragma: no cover
 
     from questionnaires.scoring import Area, Criterion, ScoringRules, SubCriterion
+from ..core.spreadsheets import xlsx_row
 from .layout import (
     COL,
     COLUMNS,
@@ -316,7 +317,7 @@ def _write_meta(book: openpyxl.Workbook, rules: ScoringRules, *, kind: str,
             ("year", year if year is not None else ""), ("lang", lang),
             ("unit_name", unit_name or "")]
     for key, value in rows:
-        meta.append([key, value])
+        meta.append(xlsx_row(meta, [key, value]))
     meta.column_dimensions["A"].width = 20
     meta.column_dimensions["B"].width = 40
     meta.sheet_state = "hidden"

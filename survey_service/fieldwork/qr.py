@@ -3,7 +3,8 @@
 * :func:`qr_matrix`: the QR code of a link (the ``qrcode`` library, error
   correction M); the PDF cards (:mod:`.cards`) and the PNGs draw this same symbol.
 * :func:`qr_zip`: a zip of one PNG QR image per slot (``<slot code>.png``) and a
-  ``slots.csv`` index.
+  ``slots.csv`` index (written by :mod:`survey_service.core.spreadsheets`, so a unit
+  name that looks like a formula stays text).
 
 A slot link is the respondent's credential: these files must be handled like the
 cards themselves.
@@ -11,7 +12,6 @@ cards themselves.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -22,6 +22,7 @@ import qrcode
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
+from ..core.spreadsheets import write_csv
 from .queries import SlotRow
 
 #: ``progress(done, total)``: called as cards or images are made.
@@ -103,9 +104,7 @@ def qr_zip(rows: Sequence[SlotRow], *, progress: Progress | None = None) -> byte
     """
     rows = list(rows)  # an iterator (such as iter_slots) is welcome too
     out = io.BytesIO()
-    index = io.StringIO()
-    writer = csv.DictWriter(index, fieldnames=INDEX_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    index: list[dict[str, str]] = []
     seen: set[str] = set()
     stamp = dt.datetime.now().timetuple()[:6]
     total = len(rows)
@@ -120,11 +119,13 @@ def qr_zip(rows: Sequence[SlotRow], *, progress: Progress | None = None) -> byte
             # PNG data is already compressed: store it as it is.
             zf.writestr(zipfile.ZipInfo(name, stamp), qr_png(qr_matrix(row.url)),
                         compress_type=zipfile.ZIP_STORED)
-            writer.writerow({"slot": row.slot, "group": row.group, "form": row.form, "unit": row.unit,
-                             "unit_name": row.unit_name, "url": row.url, "file": name})
+            index.append({"slot": row.slot, "group": row.group, "form": row.form, "unit": row.unit,
+                          "unit_name": row.unit_name, "url": row.url, "file": name})
             if progress:
                 progress(done, total)
-        zf.writestr(zipfile.ZipInfo("slots.csv", stamp), index.getvalue().encode("utf-8"),
+        text = io.StringIO()
+        write_csv(text, INDEX_COLUMNS, index)
+        zf.writestr(zipfile.ZipInfo("slots.csv", stamp), text.getvalue().encode("utf-8"),
                     compress_type=zipfile.ZIP_DEFLATED)
     if progress and total == 0:
         progress(0, 0)

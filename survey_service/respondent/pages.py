@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaires import AnswerError, Form, Kind, Question, Section
+from questionnaires.answers import clean_text
 
 #: Field name of the "I don't know this unit" box on a unit page.
 UNKNOWN_UNIT_FIELD = "_khong_biet_don_vi"
@@ -157,6 +158,12 @@ def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, An
     show again, and an :class:`AnswerError` per question that needs fixing.  On a
     unit page, "I don't know this unit" answers every question about it with its
     "Không biết" option.  Answers of questions hidden by a condition are dropped.
+
+    Every answer goes through :func:`questionnaires.parse_answer`, the one check of
+    what a respondent (or staff keying in a paper form) types: a text with a control
+    character (a NUL, a vertical tab pasted from a word processor) is refused with a
+    message, and shown again without it (:func:`~questionnaires.answers.clean_text`),
+    so that sending the page once more stores the text as it is then shown.
     """
     values: dict[str, Any] = {}
     raw: dict[str, str] = {}
@@ -167,7 +174,7 @@ def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, An
         key = answer_key(question, page.unit)
         text = form_data.get(question.code + suffix)
         if text is not None:
-            raw[question.code] = text
+            raw[question.code] = clean_text(text)
         if unknown_unit:
             values[key] = dont_know_value(question)
             merged[key] = values[key]

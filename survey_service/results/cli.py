@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from ..core.cli import (
     write_file,
 )
 from ..core.database import Database
+from ..core.spreadsheets import write_csv
 from ..plans.cli import plan_for_reading
 from ..plans.queries import current_plan, get_plan_row
 from . import exports
@@ -71,10 +71,7 @@ def export(table: str, fmt: str, output: str | None) -> None:
                       ensure_ascii=False, indent=2)
             fh.write("\n")
         else:
-            writer = csv.DictWriter(fh, fieldnames=questionnaires.CODEBOOK_ROW_FIELDS,
-                                    lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(questionnaires.codebook_rows(forms))
+            write_csv(fh, questionnaires.CODEBOOK_ROW_FIELDS, questionnaires.codebook_rows(forms))
 
 
 def _source_database() -> Database | None:
@@ -137,7 +134,7 @@ def _export_results(table: str, fmt: str, output: str | None) -> None:
                        else frame.to_dict(orient="records")}, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
         else:
-            frame.to_csv(fh, index=False, lineterminator="\n")
+            exports.to_csv(frame, fh)
 
 
 def register(group: click.Group) -> None:

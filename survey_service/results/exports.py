@@ -1,17 +1,22 @@
-"""The result tables as files and JSON: XLSX workbooks, the SPSS file, JSON records."""
+"""The result tables as files and JSON: XLSX workbooks, the SPSS file, JSON records.
+
+Workbooks and CSV files go through :mod:`survey_service.core.spreadsheets`: a free-text
+answer or a unit name that looks like a formula stays text, and a control character
+pasted into an answer cannot break the file.
+"""
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
 from questionnaires import Form, Kind
 
+from ..core.spreadsheets import frame_to_csv, xlsx_bytes
 from .queries import Results
 
 SCORE_COLUMNS = ("unit", "criterion", "n", "mean", "points", "max_points", "ci_low", "ci_high",
@@ -19,13 +24,15 @@ SCORE_COLUMNS = ("unit", "criterion", "n", "mean", "points", "max_points", "ci_l
 INDEX_COLUMNS = ("unit", "kind", "appraisal", "survey", "total", "max", "index_pct", "rank",
                  "rank_low", "rank_high", "grade")
 
+
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     """Several tables as one workbook (sheet name -> table)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    return xlsx_bytes(sheets)
+
+
+def to_csv(frame: pd.DataFrame, fh: IO[str]) -> None:
+    """A table as CSV."""
+    frame_to_csv(frame, fh)
 
 
 def _spss_name(form: str, question: str) -> str:
