@@ -9,6 +9,9 @@ Every function is pure: DataFrames and column names in, a new DataFrame out.
   interval and the share of "Không biết".
 - :func:`unit_index`, :func:`area_indices`: appraisal + survey points, index in percent,
   rank within each kind, grade; the same per area.
+- :func:`ranked_index`: rank and grade only the units with survey answers and a final
+  appraisal, and say why the others are not ranked.
+- :func:`compare_rounds`, :func:`grade_counts`: each unit against the previous round.
 - :func:`rank_intervals`: bootstrap intervals of ranks and indices.
 - :func:`cronbach_alpha`, :func:`form_alpha`: reliability of the questions of an area.
 - :func:`quality_flags`: few answers, many "don't know", straight-lining, insider gaps.
@@ -21,23 +24,29 @@ Every function is pure: DataFrames and column names in, a new DataFrame out.
 1.25
 """
 
-from .index import area_indices, unit_index
+from .comparison import COMPARISON_COLUMNS, compare_rounds, grade_counts
+from .index import STATUSES, area_indices, ranked_index, unit_index
 from .quality import QUALITY_FLAGS, quality_flags
 from .reliability import AlphaResult, cronbach_alpha, form_alpha
 from .scoring import SCORE_COLUMNS, answer_weights, survey_scores
 from .uncertainty import DEFAULT_SEED, rank_intervals
 
 __all__ = [
+    "COMPARISON_COLUMNS",
     "DEFAULT_SEED",
     "QUALITY_FLAGS",
     "SCORE_COLUMNS",
+    "STATUSES",
     "AlphaResult",
     "answer_weights",
     "area_indices",
+    "compare_rounds",
     "cronbach_alpha",
     "form_alpha",
+    "grade_counts",
     "quality_flags",
     "rank_intervals",
+    "ranked_index",
     "survey_scores",
     "unit_index",
 ]

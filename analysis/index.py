@@ -9,6 +9,9 @@ scoring rules.  :func:`area_indices` gives the same per area (lĩnh vực).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -28,12 +31,28 @@ from ._checks import (
 )
 from .scoring import criterion_grid
 
-__all__ = ["RANK_DECIMALS", "area_indices", "min_rank", "unit_index"]
+__all__ = ["RANK_DECIMALS", "STATUSES", "area_indices", "exact_sum", "min_rank", "ranked_index",
+           "unit_index"]
 
 #: Indices are compared for ranking after rounding to this many decimals of a
 #: percentage point, so that two totals that differ only by floating-point noise
 #: (the same points added in another order) share a rank.
 RANK_DECIMALS = 9
+
+#: Whether a unit is ranked, and why not (the ``status`` of :func:`ranked_index`).
+STATUSES = ("ranked", "no_survey", "appraisal_missing", "appraisal_preliminary")
+
+
+def exact_sum(values: Iterable[float]) -> float:
+    """The sum of points as written (each float read as its shortest decimal), exactly.
+
+    Appraisal points are entered with a few decimals; adding them as binary floats
+    gives ``55.06999999999999`` where the council wrote points adding up to 55.07.
+
+    >>> sum([10.1, 20.2, 24.77]), exact_sum([10.1, 20.2, 24.77])
+    (55.06999999999999, 55.07)
+    """
+    return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
 
 
 def min_rank(index_pct: np.ndarray) -> np.ndarray:
@@ -108,7 +127,7 @@ def unit_totals(survey: pd.DataFrame, appraisal: pd.DataFrame, rules: ScoringRul
     app = _points_table(appraisal, "appraisal", APPRAISAL_COLUMNS, rules, units, "appraisal")
     sur = _points_table(survey, "survey", SURVEY_COLUMNS, rules, units, "survey")
     out = units[["unit", "name", "kind"]].copy()
-    out["appraisal"] = out["unit"].map(app.groupby("unit")["points"].sum()).fillna(0.0)
+    out["appraisal"] = out["unit"].map(app.groupby("unit")["points"].agg(exact_sum)).fillna(0.0)
     out["survey"] = out["unit"].map(sur.groupby("unit")["points"].sum()).fillna(0.0)
     if adjustments is not None:
         adj = _adjustments(adjustments, units).set_index("unit")
@@ -220,6 +239,92 @@ def unit_index(survey: pd.DataFrame, appraisal: pd.DataFrame, rules: ScoringRule
         columns += ["bonus", "penalty"]
     columns += ["total", "max", "index_pct", "rank", "grade", "grade_name", "missing_appraisal"]
     return out[columns].reset_index(drop=True)
+
+
+def ranked_index(index: pd.DataFrame, survey: pd.DataFrame, rules: ScoringRules, *,
+                 appraisal_final: bool) -> pd.DataFrame:
+    r"""Rank and grade only the units that have earned it; say why the others are not.
+
+    Parameters
+    ----------
+    index : pandas.DataFrame
+        The output of :func:`unit_index` (``unit``, ``kind``, ``index_pct``,
+        ``missing_appraisal`` are used).
+    survey : pandas.DataFrame
+        The output of :func:`analysis.survey_scores`: ``unit`` and ``n`` (valid
+        answers per sub-criterion).
+    rules : questionnaires.scoring.ScoringRules
+        For the grade bands.
+    appraisal_final : bool
+        Whether the appraisal as a whole is finalised (locked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``index`` with ``status`` (one of :data:`STATUSES`), and ``rank``
+        (nullable integers), ``grade`` and ``grade_name`` left empty (``<NA>``,
+        ``NaN``) for every unit that is not ranked.  Index, points and totals are kept
+        for every unit.
+
+    Raises
+    ------
+    ValueError
+        If ``index`` or ``survey`` lacks a column.
+
+    Notes
+    -----
+    ``status`` is the first that applies of:
+
+    - ``no_survey``: no valid survey answer about the unit (every ``n`` is 0);
+    - ``appraisal_missing``: an appraisal sub-criterion of the unit has no final score
+      (``missing_appraisal > 0``);
+    - ``appraisal_preliminary``: the unit's scores are final but the appraisal is not
+      finalised as a whole, so they may still change;
+    - ``ranked``.
+
+    Ranks are taken within each kind among the ranked units only (the "min" method of
+    :func:`unit_index`), so a unit left out never pushes another one down.
+
+    References
+    ----------
+    README, "For analysts": a unit without valid survey answers or without a final
+    appraisal is not ranked, and the reason is given.
+
+    Examples
+    --------
+    >>> from analysis._example import worked_example
+    >>> from analysis.scoring import survey_scores
+    >>> ex = worked_example()
+    >>> s = survey_scores(ex.answers, ex.forms, ex.rules, ex.units)
+    >>> index = unit_index(s, ex.appraisal.iloc[:1], ex.rules, ex.units)
+    >>> ranked_index(index, s, ex.rules, appraisal_final=True)[
+    ...     ["unit", "index_pct", "rank", "grade_name", "status"]]
+             unit  index_pct  rank grade_name             status
+    0  so-tu-phap  81.250000     1        Tốt             ranked
+    1   so-noi-vu   1.416667  <NA>        NaN  appraisal_missing
+    >>> ranked_index(index, s, ex.rules, appraisal_final=False)["status"].tolist()
+    ['appraisal_preliminary', 'appraisal_missing']
+    """
+    table = require_frame(index, "index", ("unit", "kind", "index_pct", "missing_appraisal"))
+    counts = require_frame(survey, "survey", ("unit", "n"))
+    answered = counts.groupby("unit")["n"].sum()
+    out = table.copy()
+    has_survey = out["unit"].map(answered).fillna(0).to_numpy() > 0
+    missing = out["missing_appraisal"].to_numpy() > 0
+    out["status"] = np.select(
+        [~has_survey, missing, np.full(len(out), not appraisal_final)],
+        ["no_survey", "appraisal_missing", "appraisal_preliminary"], default="ranked")
+    ranked = (out["status"] == "ranked").to_numpy()
+    rank = pd.array([pd.NA] * len(out), dtype="Int64")
+    for kind in out["kind"].unique():
+        rows = ranked & (out["kind"] == kind).to_numpy()
+        if rows.any():
+            rank[rows] = min_rank(out.loc[rows, "index_pct"].to_numpy(dtype=float))
+    out["rank"] = rank
+    bands = [rules.grade(float(p)) if r else None for p, r in zip(out["index_pct"], ranked)]
+    out["grade"] = [b.code if b else None for b in bands]
+    out["grade_name"] = [b.name.vi if b else None for b in bands]
+    return out
 
 
 def _ratio100(total: np.ndarray, top: np.ndarray) -> np.ndarray:

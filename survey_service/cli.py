@@ -9,9 +9,10 @@ from .core.cli import main
 from .demo import cli as demo
 from .fieldwork import cli as fieldwork
 from .plans import cli as plans
+from .publication import cli as publication
 from .results import cli as results
 
-for _feature in (plans, fieldwork, results, appraisal, accounts, demo):
+for _feature in (plans, fieldwork, results, publication, appraisal, accounts, demo):
     _feature.register(main)
 
 __all__ = ["main"]

@@ -55,7 +55,7 @@ def demo(database: str | None, seed: int) -> None:
         f"{report.appraisal_rows} điểm thẩm định.",
         f"Simulated {report.responses} responses out of {report.slots} slots and "
         f"{report.appraisal_rows} appraisal scores.")
-    index = computed.index.sort_values(["kind", "rank", "unit"])
+    index = computed.index.sort_values(["kind", "rank", "unit"], na_position="last")
     grades = {b.code: b.name.get(lang()) for b in plan.scoring.bands}
     for kind, part in index.groupby("kind", sort=False):
         click.echo()
@@ -63,10 +63,11 @@ def demo(database: str | None, seed: int) -> None:
                     "district": "UBND huyện, thành phố" if lang() == "vi" else "Districts"}
                    .get(kind, kind))
         for r in part.itertuples():
-            interval = f"({int(r.rank_low)}-{int(r.rank_high)})"
-            click.echo(f"  {int(r.rank):>2} {interval:<8} {r.index_pct:6.2f}%  "
-                       f"{r.appraisal:6.2f} + {r.survey:5.2f}  {grades.get(r.grade, r.grade):<11} "
-                       f"{r.name}")
+            ranked = r.status == "ranked"
+            interval = f"({int(r.rank_low)}-{int(r.rank_high)})" if ranked else ""
+            click.echo(f"  {int(r.rank) if ranked else '-':>2} {interval:<8} {r.index_pct:6.2f}%  "
+                       f"{r.appraisal:6.2f} + {r.survey:5.2f}  "
+                       f"{grades.get(r.grade, r.grade) if ranked else r.status:<11} {r.name}")
     click.echo()
     say(f"Cơ sở dữ liệu ví dụ: {database}\nXem tiếp, ví dụ: survey-service --database {database} "
         "export index --format json",

@@ -4,12 +4,15 @@ Used by ``survey-service demo`` and by the end-to-end tests.  Operations add and
 flush; the command commits.  Every unit has a latent
 quality; respondents answer around it with noise, outsiders say "Không biết" more
 often than a unit's own staff, some forms come back on paper, and the appraisal
-council corrects a share of the self-scores with a reason.  Seeded: the same seed
-gives the same data.
+council corrects a share of the self-scores with a reason; then the appraisal is
+finalised (pass ``lock=False`` to leave it open).  Seeded: the same seed gives the
+same data.  Run on two rounds of one database (a year's round, then the next one opened
+from it), it gives the yearly comparison.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,7 @@ from questionnaires import Form, Kind, Question
 from sampling.slots import SlotStatus
 
 from ..appraisal.models import AppraisalScore
+from ..appraisal.operations import finalise_appraisal
 from ..core.models import RespondentGroup, Slot, SurveyPlan, Unit, may_become
 from ..fieldwork.queries import slot_join
 from ..respondent.operations import finalise
@@ -73,8 +77,9 @@ def simulate_answers(form: Form, units: list[sampling.Unit], quality: dict[str, 
 
 
 def run_demo(session: Session, row: SurveyPlan, plan: sampling.Plan, *, seed: int = 2020,
-             completion: float = 0.85, paper_share: float = 0.1) -> DemoReport:
-    """Fill ``plan`` (stored as ``row``) with simulated responses and appraisal scores."""
+             completion: float = 0.85, paper_share: float = 0.1, lock: bool = True) -> DemoReport:
+    """Fill ``plan`` (stored as ``row``) with simulated responses and final appraisal
+    scores, and finalise the appraisal (unless ``lock`` is false)."""
     if plan.scoring is None:
         raise ValueError("the plan has no scoring rules")
     rng = np.random.default_rng(seed)
@@ -114,4 +119,6 @@ def run_demo(session: Session, row: SurveyPlan, plan: sampling.Plan, *, seed: in
                 reason="Thiếu tài liệu kiểm chứng (ví dụ)" if corrected else ""))
             appraisal_rows += 1
     session.flush()
+    if lock:
+        finalise_appraisal(session, row, user=None, at=dt.datetime.now(dt.timezone.utc))
     return DemoReport(responses=done, slots=len(slots), appraisal_rows=appraisal_rows)

@@ -46,35 +46,59 @@ def codebook():  # type: ignore[no-untyped-def]
     return jsonify({"plan": p.code, "questions": questionnaires.codebook(p.forms.values())})
 
 
+_STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_DATE = {"type": "string", "format": "date"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str], /, **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
 OPENAPI: dict[str, Any] = {
     "schemas": {
-        "Option": {"type": "object", "required": ["value", "label", "weight"], "properties": {
-            "value": {"type": "string"}, "label": {"type": "string"},
-            "label_en": {"type": "string"},
-            "weight": {"type": ["number", "null"],
-                       "description": "share of the criterion's points; null: don't know"}}},
+        "Option": _obj(
+            ["value", "label", "weight"], value=_STR, label=_STR, label_en=_STR,
+            weight={"type": ["number", "null"], "description": "share of the criterion's points; null: don't know"}),
+        "Question": _obj(
+            ["form", "question", "criterion", "label", "options"],
+            form=_STR, form_version=_STR, question=_STR, section=_STR,
+            kind={"type": "string", "enum": [k.value for k in questionnaires.Kind]},
+            criterion={**_STR, "description": "the sub-criterion it feeds; empty when not scored"},
+            label=_STR, label_en=_STR, options=_array(_ref("Option")), required=_BOOL),
+        "Group": _obj(
+            ["code", "level", "name", "name_en", "form", "rates", "quota", "forms"],
+            code=_STR, level={"type": ["string", "null"]}, name=_STR, name_en=_STR,
+            form={"type": ["string", "null"], "description": "null: sampled under a separate plan"},
+            rates={"type": "object", "minProperties": 1, "maxProperties": 1, "properties": {
+                "every": _array(_STR), "own": _STR}},
+            quota={"type": "object", "minProperties": 1, "properties": {
+                "fixed": _INT, "per": _STR, "count": _INT, "separate_plan": _STR}},
+            forms=_INT),
+        "Level": _obj(["code", "name", "name_en", "forms"], code=_STR, name=_STR, name_en=_STR, forms=_INT),
+        "Plan": _obj(
+            ["plan", "title", "title_en", "province", "year", "deadlines", "groups", "levels", "total"],
+            plan=_STR, title=_STR, title_en=_STR, province=_STR, year=_INT,
+            deadlines={"type": "object", "additionalProperties": _DATE},
+            groups=_array(_ref("Group")), levels=_array(_ref("Level")), total=_INT),
     },
     "paths": {
         "/plan": {"get": {
             "summary": "The survey plan: groups, quotas, totals",
             "responses": {"200": {"description": "The plan", "content": {"application/json": {
-                "schema": {"type": "object", "required": ["plan", "groups", "total"], "properties": {
-                    "plan": {"type": "string"},
-                    "groups": {"type": "array", "items": {"type": "object", "required": [
-                        "code", "form", "forms"]}},
-                    "total": {"type": "integer"}}}}}},
+                "schema": _ref("Plan")}}},
                 "401": ERROR, "403": ERROR, "404": ERROR}}},
         "/codebook": {"get": {
             "summary": "Every question of every form with its criterion and weighted options",
             "responses": {"200": {"description": "The codebook", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {
-                    "plan": {"type": "string"},
-                    "questions": {"type": "array", "items": {"type": "object", "required": [
-                        "form", "question", "criterion", "options"], "properties": {
-                        "form": {"type": "string"}, "question": {"type": "string"},
-                        "criterion": {"type": "string"}, "label": {"type": "string"},
-                        "options": {"type": "array", "items": {
-                            "$ref": "#/components/schemas/Option"}}}}}}}}}},
+                "schema": _obj(["plan", "questions"], plan=_STR, questions=_array(_ref("Question")))}}},
                 "401": ERROR, "403": ERROR, "404": ERROR}}},
     },
 }

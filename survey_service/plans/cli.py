@@ -1,13 +1,16 @@
-"""Commands of the plan: ``init``, ``plan show``, ``forms export|import|check``."""
+"""Commands of the plan: ``init``, ``plan show``, ``round new|list``, ``forms export|import|check``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import click
 import yaml
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.orm import Session
 
 import questionnaires
 import sampling
@@ -19,16 +22,36 @@ from ..core.cli import (
     fail,
     friendly_errors,
     lang,
+    require_initialised,
     say,
     write_file,
 )
 from ..core.database import get_db
 from .operations import sync_plan
-from .queries import current_plan, plan_summary
+from .queries import current_plan, get_plan_row, latest_round_code, list_rounds, plan_of, plan_summary
+from .round_files import write_round
+from .rounds import use_round
+
+#: ``--plan CODE`` on the commands that read one round's data.
+round_option = click.option(
+    "--plan", "round_code", default=None, metavar="CODE",
+    help="The round (the plan's code, e.g. laichau-2020; default: the round loaded last).")
+
+
+def select_round(session: Session, code: str | None) -> None:
+    """Make round ``code`` current for this command; exit with a clear message if there is
+    no such round (None: the round loaded last)."""
+    if code is None:
+        return
+    if get_plan_row(session, code) is None:
+        known = ", ".join(r.code for r in list_rounds(session)) or "-"
+        fail(f"không có đợt khảo sát '{code}' trong cơ sở dữ liệu (có: {known})",
+             f"there is no round '{code}' in the database (rounds: {known})")
+    use_round(code)
 
 
 def plan_for_reading() -> sampling.Plan:
-    """The plan in the database, or the built-in plan before ``init``."""
+    """The plan in the database (the current round), or the built-in plan before ``init``."""
     if database_is_initialised():
         with command_session() as session:
             plan = current_plan(session)
@@ -103,6 +126,74 @@ def plan_show(as_json: bool, plan_ref: str | None) -> None:
     click.echo(f"{('Total' if en else 'Tổng cộng'):<30} {summary['total']:>8}")
 
 
+rounds = AppGroup("round", help="Yearly rounds: open next year's from this year's, list them.")
+
+
+def _deadline(value: str) -> tuple[str, dt.date]:
+    key, sep, day = value.partition("=")
+    try:
+        if not sep or not key.strip():
+            raise ValueError(value)
+        return key.strip(), dt.date.fromisoformat(day.strip())
+    except ValueError:
+        fail(f"thời hạn phải có dạng TÊN=YYYY-MM-DD, ví dụ survey=2022-02-28 (không phải '{value}')",
+             f"a deadline is NAME=YYYY-MM-DD, e.g. survey=2022-02-28 (not '{value}')")
+
+
+@rounds.command("new")
+@click.argument("code")
+@click.option("--from", "old", required=True, metavar="OLD",
+              help="The round to copy: its code in the database, a built-in plan or a plan folder.")
+@click.option("--year", type=int, required=True, help="The new round's year.")
+@click.option("--deadline", "deadlines", multiple=True, metavar="NAME=YYYY-MM-DD",
+              help="Set a deadline (repeatable); the others move by the number of years.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="The folder to write (default: plans/CODE in the instance folder).")
+@with_appcontext
+@friendly_errors
+def round_new(code: str, old: str, year: int, deadlines: tuple[str, ...], output: str | None) -> None:
+    """Open round CODE from round OLD: its plan, units (same codes), groups, quotas, forms and
+    scoring rules as files to edit, with the new code and year and the deadlines moved by
+    a year; then load it with ``survey-service init --plan FOLDER``."""
+    given = dict(_deadline(d) for d in deadlines)
+    source = None
+    if database_is_initialised():
+        with command_session() as session:
+            if get_plan_row(session, code) is not None:
+                fail(f"đợt '{code}' đã có trong cơ sở dữ liệu; hãy chọn mã khác",
+                     f"the round '{code}' is already in the database; choose another code")
+            row = get_plan_row(session, old)
+            source = plan_of(row) if row is not None else None
+    if source is None:
+        source = sampling.load_plan(old)
+    folder = Path(output) if output else Path(current_app.instance_path) / "plans" / code
+    new = write_round(source, folder, code=code, year=year, deadlines=given)
+    dates = ", ".join(f"{k} {v:%d/%m/%Y}" for k, v in new.deadlines.items())
+    say(f"Đã mở đợt {new.code} ({new.year}) từ đợt {source.code} trong {folder}: {len(new.units)} đơn vị, "
+        f"{len(new.groups)} nhóm, {len(new.forms)} phiếu, {new.totals()['total']} phiếu khảo sát; "
+        f"thời hạn: {dates}.\nXem lại tên, căn cứ pháp lý và thời hạn trong {folder / 'plan.yaml'}, "
+        f"rồi nạp: survey-service init --plan {folder}",
+        f"Opened round {new.code} ({new.year}) from {source.code} in {folder}: {len(new.units)} units, "
+        f"{len(new.groups)} groups, {len(new.forms)} forms, {new.totals()['total']} survey forms; "
+        f"deadlines: {dates}.\nCheck the title, legal basis and deadlines in {folder / 'plan.yaml'}, "
+        f"then load it: survey-service init --plan {folder}")
+
+
+@rounds.command("list")
+@with_appcontext
+@friendly_errors
+def round_list() -> None:
+    """The rounds in the database; the current one (loaded last) is marked with *."""
+    require_initialised()
+    with command_session() as session:
+        current = latest_round_code(session)
+        rows = [(r.code, r.year, r.province, r.title) for r in list_rounds(session)]
+    if not rows:
+        say("Chưa nạp đợt nào; hãy chạy: survey-service init", "No round is loaded; run: survey-service init")
+    for code, year, province, title in rows:
+        click.echo(f"{'*' if code == current else ' '} {code:<24} {year}  {province}  {title}")
+
+
 forms = AppGroup("forms", help="Questionnaires: XLSForm interchange and checks.")
 
 
@@ -172,6 +263,6 @@ def forms_check(path: str) -> None:
 
 def register(group: click.Group) -> None:
     """Add this feature's commands to ``group``."""
-    for command in (init, plan, forms):
+    for command in (init, plan, rounds, forms):
         group.add_command(command)
 

@@ -1,4 +1,4 @@
-"""Reading the stored plan: the plan of a round, its questionnaire versions, its summary."""
+"""Reading the stored plans: the rounds, the plan of a round, its questionnaire versions, its summary."""
 
 from __future__ import annotations
 
@@ -11,13 +11,35 @@ import questionnaires
 import sampling
 
 from ..core.models import QuestionnaireVersion, SurveyPlan
+from .rounds import chosen_round
 
 
 def get_plan_row(session: Session, code: str | None = None) -> SurveyPlan | None:
-    """The stored plan with ``code``, or the most recently loaded one."""
+    """The stored plan (round) with ``code``; without one, the current round: the one
+    chosen for this request or command (:func:`~survey_service.plans.rounds.chosen_round`),
+    else the most recently loaded one."""
+    code = code or chosen_round()
     query = select(SurveyPlan)
     query = query.where(SurveyPlan.code == code) if code else query.order_by(SurveyPlan.id.desc())
     return session.scalars(query).first()
+
+
+def list_rounds(session: Session) -> list[SurveyPlan]:
+    """Every stored round, the most recently loaded first (that one is current by default)."""
+    return list(session.scalars(select(SurveyPlan).order_by(SurveyPlan.id.desc())))
+
+
+def latest_round_code(session: Session) -> str | None:
+    """The code of the round loaded last: the current one unless another is chosen."""
+    return session.scalar(select(SurveyPlan.code).order_by(SurveyPlan.id.desc()).limit(1))
+
+
+def previous_round(session: Session, row: SurveyPlan) -> SurveyPlan | None:
+    """The round before ``row``: of the same province, the latest year before its year
+    (the last loaded of that year), or None."""
+    return session.scalars(
+        select(SurveyPlan).where(SurveyPlan.province == row.province, SurveyPlan.year < row.year)
+        .order_by(SurveyPlan.year.desc(), SurveyPlan.id.desc()).limit(1)).first()
 
 
 def stored_plan(row: SurveyPlan) -> sampling.Plan:
@@ -29,14 +51,24 @@ _PARSED: dict[str, sampling.Plan] = {}
 
 
 def current_plan(session: Session, code: str | None = None) -> sampling.Plan | None:
-    """The stored plan (``code``, or the latest loaded), parsed once per content hash."""
+    """The stored plan (``code``, or the current round: see :func:`get_plan_row`), parsed
+    once per content hash."""
     row = get_plan_row(session, code)
-    if row is None:
-        return None
+    return plan_of(row) if row is not None else None
+
+
+def plan_of(row: SurveyPlan) -> sampling.Plan:
+    """The parsed plan of a stored round (parsed once per content hash)."""
     plan = _PARSED.get(row.content_hash)
     if plan is None:
         plan = _PARSED[row.content_hash] = stored_plan(row)
     return plan
+
+
+def plan_by_id(session: Session, plan_id: int) -> sampling.Plan | None:
+    """The plan of the round with this id (a slot's, a response's): not the current round."""
+    row = session.get(SurveyPlan, plan_id)
+    return plan_of(row) if row is not None else None
 
 
 def plan_summary(p: sampling.Plan) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import sampling
@@ -24,9 +24,9 @@ from sampling.slots import SlotStatus, is_token
 
 from ..accounts.operations import count_unknown_link
 from ..core.database import db_session
-from ..core.i18n import current_lang, t
+from ..core.i18n import LANGS, current_lang, t
 from ..core.models import RespondentGroup, Slot
-from ..plans.queries import current_plan, form_by_hash
+from ..plans.queries import form_by_hash, plan_by_id
 from .operations import finalise, mark_started, save_page
 from .pages import (
     INTRO,
@@ -42,6 +42,7 @@ from .pages import (
     page_progress,
     read_page,
     shown,
+    unit_unknown,
 )
 from .queries import get_draft, is_completed, slot_by_token
 
@@ -133,7 +134,7 @@ def _load(token: str) -> tuple[_Context | None, Any]:
         return None, _voided()
     if slot.status == SlotStatus.COMPLETED.value:
         return None, None
-    plan = current_plan(session)
+    plan = plan_by_id(session, slot.plan_id)  # the link's own round, whichever is current
     draft = get_draft(session, slot.id)
     form = plan.forms.get(group.form_code or "") if plan else None
     if draft is not None:
@@ -153,19 +154,30 @@ def _load(token: str) -> tuple[_Context | None, Any]:
     return _Context(slot, group, plan, form, units, own, pages, answers, current, furthest), None
 
 
+@bp.app_context_processor
+def _names() -> dict[str, Any]:
+    """``name_of(item)``: the one lookup of a plan's names, in the page's language."""
+    return {"name_of": lambda item: sampling.name_in(item, current_lang())}
+
+
 def _render(ctx: _Context, index: int, *, raw: dict[str, str] | None = None,
             errors: dict[str, Any] | None = None, notice: str | None = None,
-            unknown_unit: bool = False, status: int = 200):  # type: ignore[no-untyped-def]
+            unknown_unit: bool | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The page ``index``; ``raw`` (the texts as sent) and ``unknown_unit`` (the box as
+    sent) when the page is shown again as it was sent, else the saved answers."""
     page = ctx.pages[index]
     lang = current_lang()
     shown_answers = dict(ctx.answers)
     if raw is not None:
         for question in page.questions():
             shown_answers[answer_key(question, page.unit)] = raw.get(question.code)
+    if unknown_unit is None:  # the box as saved: it stored "Không biết" for every question
+        unknown_unit = unit_unknown(page, ctx.answers)
     progress = [page_progress(p, ctx.answers) for p in ctx.pages] if page.kind == REVIEW else []
     return render_template(
         "respondent/page.html",
         ctx=ctx, page=page, index=index, total=len(ctx.pages), lang=lang,
+        group_name=sampling.name_in(ctx.plan.group(ctx.group.code), lang),
         answers=shown_answers, errors=errors or {}, notice=notice, unknown_unit=unknown_unit,
         answer_key=answer_key, shown=shown, depends_on_page=depends_on_page, progress=progress,
         form_token=_form_token(ctx.slot.token), unknown_field=UNKNOWN_UNIT_FIELD,
@@ -185,11 +197,19 @@ def _see_other(url: str):  # type: ignore[no-untyped-def]
     return current_app.response_class(b"", status=303, headers={"Location": url})
 
 
-def _page_url(token: str, index: int) -> str:
+def _page_url(token: str, index: int, lang: str | None = None) -> str:
+    """Page ``index`` of the form, in ``lang`` or in the language of the request."""
     args: dict[str, Any] = {"token": token, "p": index}
-    if request.args.get("lang") in ("vi", "en"):
-        args["lang"] = request.args["lang"]
+    lang = lang or request.args.get("lang")
+    if lang in LANGS:
+        args["lang"] = lang
     return url_for("respondent.form", **args)
+
+
+def _switch_to(action: str) -> str | None:
+    """The language a ``lang-xx`` button asks for (None for any other action)."""
+    prefix, _, lang = action.partition("-")
+    return lang if prefix == "lang" and lang in LANGS else None
 
 
 @bp.get("/s/<token>")
@@ -210,7 +230,14 @@ def form(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/s/<token>")
 def save(token: str):  # type: ignore[no-untyped-def]
-    """Save the page's answers, then go on, go back, or (from the review page) send."""
+    """Save the page's answers, then go on, go back, switch language, or (from the review
+    page) send.
+
+    The language switch of a form page is a button of its form (``lang-en``, ``lang-vi``):
+    the page's answers are saved first, as for "Back", then the same page opens in the
+    other language.  An answer that cannot be saved as typed is shown again, in the new
+    language, with its reason; a question merely left open is no error yet.
+    """
     ctx, error = _load(token)
     if ctx is None:
         # A repeated final submit (double tap, retry) lands on the same completion page.
@@ -245,6 +272,17 @@ def save(token: str):  # type: ignore[no-untyped-def]
         return _completed(200)
     # Whatever is valid is saved, whichever button was pressed.
     valid = {k: v for k, v in sent.values.items() if k.partition("@")[0] not in sent.errors}
+    switch = _switch_to(action)
+    if switch is not None:
+        if not save_page(session, ctx.slot.id, ctx.form.content_hash, valid, index, ctx.furthest):
+            return _completed(200)
+        typed_wrong = {q: e for q, e in sent.errors.items() if (sent.raw.get(q) or "").strip()}
+        if typed_wrong:
+            ctx.answers.update(valid)
+            g.lang = switch
+            return _render(ctx, index, raw=sent.raw, errors=typed_wrong,
+                           unknown_unit=sent.unknown_unit, status=422)
+        return _see_other(_page_url(token, index, switch))
     if action == "back":
         target = max(0, index - 1)
         if not save_page(session, ctx.slot.id, ctx.form.content_hash, valid, target, ctx.furthest):

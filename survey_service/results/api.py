@@ -1,4 +1,8 @@
-"""Results in the JSON API: ``/api/v1/scores`` and ``/api/v1/index`` (analysts)."""
+"""Results in the JSON API: ``/api/v1/scores`` and ``/api/v1/index`` (analysts).
+
+Both read the current round, or the round of ``?plan=CODE``.  Numbers come in full
+precision (appraisal points add up exactly as written); the exports round them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from ..core.api import ERROR, PREFIX
 from ..core.database import db_session
 from ..plans.api import plan_or_error
 from ..plans.queries import get_plan_row
+from ..plans.rounds import ROUND_PARAMETER
 from .exports import index_records, score_records
 from .queries import compute
 
@@ -25,7 +30,10 @@ def _results_table(table: str):  # type: ignore[no-untyped-def]
     session = db_session()
     computed = compute(session, get_plan_row(session, p.code), p)
     records = score_records(computed) if table == "scores" else index_records(computed)
-    return jsonify({"plan": p.code, "responses": computed.responses, table: records})
+    return jsonify({"plan": p.code, "responses": computed.responses, "preliminary": computed.preliminary,
+                    "survey_closed": computed.survey_closed, "appraisal_final": computed.appraisal_final,
+                    "ranked": computed.ranked, "not_ranked": computed.not_ranked(),
+                    "previous_plan": computed.previous, table: records})
 
 
 @bp.get("/scores")
@@ -38,26 +46,71 @@ def scores():  # type: ignore[no-untyped-def]
 @bp.get("/index")
 @require_key("analyst")
 def index():  # type: ignore[no-untyped-def]
-    """The index per unit: appraisal, survey, total, index %, rank with interval, grade."""
+    """The index per unit: appraisal, survey, total, index %, rank with interval, grade,
+    status and the comparison with the previous round."""
     return _results_table("index")
 
 
+_NUMBER = {"type": "number"}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_INT_OR_NULL = {"type": ["integer", "null"]}
+_STRING_OR_NULL = {"type": ["string", "null"]}
+_STATUS = {"type": "string", "enum": ["ranked", "no_survey", "appraisal_missing", "appraisal_preliminary"],
+           "description": "ranked, or why not: no valid survey answer, a final appraisal score missing, "
+                          "the appraisal not finalised"}
+
+#: What both answers say about the round besides their table.
+_ROUND_FIELDS: dict[str, Any] = {
+    "plan": {"type": "string"}, "responses": {"type": "integer"},
+    "preliminary": {"type": "boolean", "description": "the survey has not closed or the appraisal is "
+                                                      "not finalised"},
+    "survey_closed": {"type": "boolean"}, "appraisal_final": {"type": "boolean"},
+    "ranked": {"type": "integer"},
+    "not_ranked": {"type": "object", "additionalProperties": {"type": "integer"}},
+    "previous_plan": _STRING_OR_NULL,
+}
+
 OPENAPI: dict[str, Any] = {
+    "schemas": {
+        "Score": {"type": "object", "required": ["unit", "criterion", "n", "mean", "points", "max_points",
+                                                 "ci_low", "ci_high"], "properties": {
+            "unit": {"type": "string"}, "criterion": {"type": "string"}, "n": {"type": "integer"},
+            "mean": _NUMBER_OR_NULL, "points": _NUMBER, "max_points": _NUMBER,
+            "ci_low": _NUMBER_OR_NULL, "ci_high": _NUMBER_OR_NULL, "dont_know_share": _NUMBER_OR_NULL,
+            "flag": _STRING_OR_NULL, "groups": {"type": "integer"}, "preliminary": {"type": "boolean"}}},
+        "IndexRow": {"type": "object", "required": [
+            "unit", "kind", "appraisal", "survey", "total", "max", "index_pct", "rank", "rank_low",
+            "rank_high", "grade", "status", "previous_index_pct", "previous_rank", "rank_change"],
+            "properties": {
+                "unit": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
+                "appraisal": _NUMBER, "survey": _NUMBER, "total": _NUMBER, "max": _NUMBER,
+                "index_pct": _NUMBER, "rank": _INT_OR_NULL, "rank_low": _INT_OR_NULL,
+                "rank_high": _INT_OR_NULL, "grade": _STRING_OR_NULL, "grade_name": _STRING_OR_NULL,
+                "status": _STATUS, "missing_appraisal": {"type": "integer"},
+                "index_low": _NUMBER_OR_NULL, "index_high": _NUMBER_OR_NULL,
+                "appraisal_preliminary": {"type": "boolean"}, "preliminary": {"type": "boolean"},
+                "previous_index_pct": _NUMBER_OR_NULL, "previous_rank": _INT_OR_NULL,
+                "previous_grade": _STRING_OR_NULL,
+                "rank_change": {**_INT_OR_NULL, "description": "places gained: previous rank - rank"},
+                "new_unit": {"type": "boolean", "description": "not in the previous round"}}},
+    },
     "paths": {
         "/scores": {"get": {
             "summary": "Survey points per rated unit and sub-criterion (analysts)",
+            "parameters": [ROUND_PARAMETER],
             "responses": {"200": {"description": "Scores", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {"scores": {"type": "array", "items": {
-                    "type": "object", "required": ["unit", "criterion", "n", "mean", "points",
-                                                   "max_points", "ci_low", "ci_high"]}}}}}}},
+                "schema": {"type": "object", "required": ["plan", "scores"], "properties": {
+                    **_ROUND_FIELDS, "scores": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/Score"}}}}}}},
                 "401": ERROR, "403": ERROR, "404": ERROR}}},
         "/index": {"get": {
-            "summary": "The index per unit with rank interval and grade (analysts)",
+            "summary": "The index per unit with rank interval, grade, status and the previous round "
+                       "(analysts)",
+            "parameters": [ROUND_PARAMETER],
             "responses": {"200": {"description": "Index", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {"index": {"type": "array", "items": {
-                    "type": "object", "required": ["unit", "appraisal", "survey", "total", "max",
-                                                   "index_pct", "rank", "rank_low", "rank_high",
-                                                   "grade"]}}}}}}},
+                "schema": {"type": "object", "required": ["plan", "index"], "properties": {
+                    **_ROUND_FIELDS, "index": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/IndexRow"}}}}}}},
                 "401": ERROR, "403": ERROR, "404": ERROR}}},
     },
 }

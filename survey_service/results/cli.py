@@ -23,10 +23,10 @@ from ..core.cli import (
 )
 from ..core.database import Database
 from ..core.spreadsheets import write_csv
-from ..plans.cli import plan_for_reading
+from ..plans.cli import plan_for_reading, round_option, select_round
 from ..plans.queries import current_plan, get_plan_row
 from . import exports
-from .queries import compute, responses_frame
+from .queries import Results, compute, responses_frame
 
 EXPORT_FORMATS = {
     "codebook": ("json", "csv"),
@@ -49,20 +49,28 @@ def demo_path() -> Path:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "sav"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output (required for xlsx and sav).")
+@round_option
+@click.option("--precision", type=click.Choice(exports.PRECISIONS), default="2", show_default=True,
+              help="Decimals of points and percentages: 2, or the full precision.")
 @with_appcontext
 @friendly_errors
-def export(table: str, fmt: str, output: str | None) -> None:
+def export(table: str, fmt: str, output: str | None, round_code: str | None, precision: str) -> None:
     """Export a table: codebook, responses (long; sav: one case per response and unit),
-    scores (per unit and sub-criterion) or index (per unit, with rank interval and grade).
+    scores (per unit and sub-criterion) or index (per unit, with rank interval, grade,
+    status and the comparison with the previous round).
 
+    Points and percentages carry two decimals unless ``--precision full`` is given.
     Exports never contain a token, a slot code or anything that links an answer to a person.
     """
     if fmt not in EXPORT_FORMATS[table]:
         fail(f"'{table}' không xuất được dạng {fmt} (được: {', '.join(EXPORT_FORMATS[table])})",
              f"'{table}' cannot be exported as {fmt} (formats: {', '.join(EXPORT_FORMATS[table])})")
     if table != "codebook":
-        _export_results(table, fmt, output)
+        _export_results(table, fmt, output, round_code, precision)
         return
+    if round_code is not None and database_is_initialised():
+        with command_session() as session:
+            select_round(session, round_code)
     plan = plan_for_reading()
     forms = list(plan.forms.values())
     with open_output(output) as fh:
@@ -74,7 +82,7 @@ def export(table: str, fmt: str, output: str | None) -> None:
             write_csv(fh, questionnaires.CODEBOOK_ROW_FIELDS, questionnaires.codebook_rows(forms))
 
 
-def _source_database() -> Database | None:
+def source_database() -> Database | None:
     """The worked example's database, while the service's own is not initialised.
 
     So ``survey-service demo`` followed by ``survey-service export index`` shows the
@@ -92,27 +100,26 @@ def _source_database() -> Database | None:
     return Database(f"sqlite:///{path}")
 
 
-def _read_table(session: Session, table: str):  # type: ignore[no-untyped-def]
+def _read_table(session: Session, table: str, round_code: str | None):  # type: ignore[no-untyped-def]
+    select_round(session, round_code)
     row, plan = get_plan_row(session), current_plan(session)
     if row is None or plan is None:
         fail("chưa nạp kế hoạch nào; hãy chạy: survey-service init",
              "no plan is loaded; run: survey-service init")
     if table == "responses":
         return plan, responses_frame(session, row.id), None
-    computed = compute(session, row, plan)
-    if table == "scores":
-        return plan, computed.scores, exports.score_records(computed)
-    return plan, computed.index, exports.index_records(computed)
+    return plan, None, compute(session, row, plan)
 
 
-def _export_results(table: str, fmt: str, output: str | None) -> None:
+def _export_results(table: str, fmt: str, output: str | None, round_code: str | None,
+                    precision: str) -> None:
     if fmt in ("xlsx", "sav") and output is None:
         fail("hãy chọn tệp ghi ra bằng -o", "choose the output file with -o")
-    example = _source_database()
+    example = source_database()
     if example is not None:
         try:
             with example.session() as session:
-                plan, frame, records = _read_table(session, table)
+                plan, frame, computed = _read_table(session, table, round_code)
         finally:
             example.dispose()
     else:
@@ -120,21 +127,69 @@ def _export_results(table: str, fmt: str, output: str | None) -> None:
             fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
                  "the database is not initialised; run: survey-service init")
         with command_session() as session:
-            plan, frame, records = _read_table(session, table)
+            plan, frame, computed = _read_table(session, table, round_code)
+    if computed is not None:
+        frame = (exports.index_frame(computed, precision) if table == "index"
+                 else exports.score_frame(computed, precision))
     if fmt in ("sav", "xlsx"):
         data = (exports.responses_sav(frame, dict(plan.forms)) if fmt == "sav"
-                else exports.to_xlsx({table: frame}))
+                else exports.formatted_xlsx({table: frame}, precision))
         write_file(output, data)
         say(f"Đã ghi {len(frame)} dòng vào {output}.", f"Wrote {len(frame)} rows to {output}.",
             err=True)
+    else:
+        with open_output(output) as fh:
+            if fmt == "json":
+                head = {"plan": plan.code}
+                if computed is not None:
+                    head.update(_json_head(computed, precision))
+                json.dump({**head, table: exports.records(frame)}, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+            else:
+                exports.to_csv(exports.csv_ready(frame, precision), fh)
+    if computed is not None:
+        _tell_state(computed, table)
+
+
+def _json_head(computed: Results, precision: str) -> dict[str, object]:
+    return {"preliminary": computed.preliminary, "survey_closed": computed.survey_closed,
+            "appraisal_final": computed.appraisal_final, "ranked": computed.ranked,
+            "not_ranked": computed.not_ranked(), "previous_plan": computed.previous,
+            "precision": precision}
+
+
+def _tell_state(computed: Results, table: str) -> None:
+    """Say on standard error what the reader of the file must know: preliminary results,
+    units not ranked and why."""
+    if computed.preliminary:
+        vi = [] if computed.survey_closed else ["cuộc khảo sát chưa kết thúc"]
+        en = [] if computed.survey_closed else ["the survey has not closed"]
+        if not computed.appraisal_final:
+            vi.append("kết quả thẩm định chưa được chốt")
+            en.append("the appraisal is not finalised")
+        say(f"TẠM TÍNH: {' và '.join(vi)}; cột preliminary = true.",
+            f"PRELIMINARY: {' and '.join(en)}; column preliminary = true.", err=True)
+    if table != "index":
         return
-    with open_output(output) as fh:
-        if fmt == "json":
-            json.dump({"plan": plan.code, table: records if records is not None
-                       else frame.to_dict(orient="records")}, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-        else:
-            exports.to_csv(frame, fh)
+    reasons = computed.not_ranked()
+    if not reasons:
+        return
+    vi_names = {"no_survey": "chưa có phiếu khảo sát hợp lệ (no_survey)",
+                "appraisal_missing": "chưa đủ điểm thẩm định cuối cùng (appraisal_missing)",
+                "appraisal_preliminary": "kết quả thẩm định chưa được chốt (appraisal_preliminary)"}
+    en_names = {"no_survey": "no valid survey answer (no_survey)",
+                "appraisal_missing": "no final appraisal score on every sub-criterion (appraisal_missing)",
+                "appraisal_preliminary": "the appraisal is not finalised (appraisal_preliminary)"}
+    vi = "; ".join(f"{n} đơn vị {vi_names[s]}" for s, n in reasons.items())
+    en = "; ".join(f"{n} {'unit' if n == 1 else 'units'}: {en_names[s]}" for s, n in reasons.items())
+    if computed.ranked == 0:
+        say(f"Chưa xếp hạng đơn vị nào: {vi}. Hạng, xếp loại và khoảng thứ hạng để trống; "
+            "cột status cho biết lý do.",
+            f"No unit is ranked yet: {en}. Rank, grade and rank interval are empty; the column "
+            "status gives the reason.", err=True)
+    else:
+        say(f"Đã xếp hạng {computed.ranked} đơn vị; chưa xếp hạng: {vi}.",
+            f"{computed.ranked} units ranked; not ranked: {en}.", err=True)
 
 
 def register(group: click.Group) -> None:

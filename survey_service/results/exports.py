@@ -7,12 +7,14 @@ pasted into an answer cannot break the file.
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+from pandas.api.types import is_float_dtype
 
 from questionnaires import Form, Kind
 
@@ -97,24 +99,101 @@ def responses_sav(answers: pd.DataFrame, forms: dict[str, Form]) -> bytes:
         return path.read_bytes()
 
 
-def index_records(results: Results) -> list[dict[str, Any]]:
-    """The index table as JSON-ready records (interfaces' ``index`` columns first)."""
-    frame = results.index.copy()
-    extra = [c for c in frame.columns if c not in INDEX_COLUMNS]
-    frame = frame[[*INDEX_COLUMNS, *extra]]
-    return _records(frame)
+#: Decimals of the numbers of the exports and reports, unless full precision is asked:
+#: two for points and percentages, four for means and shares (on the 0..1 scale).
+DECIMALS: dict[str, int] = {
+    **dict.fromkeys(("appraisal", "survey", "total", "max", "bonus", "penalty", "points",
+                     "max_points"), 2),
+    **dict.fromkeys(("index_pct", "index_low", "index_high", "previous_index_pct"), 2),
+    **dict.fromkeys(("mean", "ci_low", "ci_high", "dont_know_share"), 4),
+}
+PRECISIONS = ("2", "full")
+
+#: The index export's columns after :data:`INDEX_COLUMNS`, in this order (then any other).
+INDEX_EXTRA = ("name", "status", "grade_name", "missing_appraisal", "index_low", "index_high",
+               "appraisal_preliminary", "preliminary", "previous_index_pct", "previous_rank",
+               "previous_grade", "rank_change", "new_unit")
 
 
-def score_records(results: Results) -> list[dict[str, Any]]:
-    """The scores table as JSON-ready records."""
-    frame = results.scores
+def rounded(frame: pd.DataFrame, precision: str = "2") -> pd.DataFrame:
+    """``frame`` with points and percentages rounded to :data:`DECIMALS` (``"full"``: as is)."""
+    if precision == "full":
+        return frame
+    out = frame.copy()
+    for column, decimals in DECIMALS.items():
+        if column in out.columns and is_float_dtype(out[column].dtype):
+            out[column] = out[column].round(decimals)
+    return out
+
+
+def index_frame(results: Results, precision: str = "2") -> pd.DataFrame:
+    """The index table as exported: interfaces' columns first, ``preliminary`` on every
+    row, numbers rounded (see :func:`rounded`)."""
+    frame = results.index.assign(preliminary=results.preliminary)
+    first = [*INDEX_COLUMNS, *(c for c in INDEX_EXTRA if c in frame.columns)]
+    frame = frame[[*first, *(c for c in frame.columns if c not in first)]]
+    return rounded(frame.reset_index(drop=True), precision)
+
+
+def score_frame(results: Results, precision: str = "2") -> pd.DataFrame:
+    """The scores table as exported, ``preliminary`` on every row, numbers rounded."""
+    frame = results.scores.assign(preliminary=results.preliminary)
     extra = [c for c in frame.columns if c not in SCORE_COLUMNS]
-    return _records(frame[[*SCORE_COLUMNS, *extra]])
+    return rounded(frame[[*SCORE_COLUMNS, *extra]].reset_index(drop=True), precision)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def index_records(results: Results, precision: str = "full") -> list[dict[str, Any]]:
+    """The index table as JSON-ready records (interfaces' ``index`` columns first)."""
+    return records(index_frame(results, precision))
+
+
+def score_records(results: Results, precision: str = "full") -> list[dict[str, Any]]:
+    """The scores table as JSON-ready records."""
+    return records(score_frame(results, precision))
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready records: plain numbers, None for every missing value."""
     out = []
     for record in frame.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and v != v else
-                        v.item() if hasattr(v, "item") else v) for k, v in record.items()})
+        out.append({k: plain_value(v) for k, v in record.items()})
     return out
+
+
+def plain_value(value: Any) -> Any:
+    """A value of a table as JSON and templates take it: plain numbers, None for missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def csv_ready(frame: pd.DataFrame, precision: str = "2") -> pd.DataFrame:
+    """Rounded columns written with their fixed number of decimals (``55.10``)."""
+    if precision == "full":
+        return frame
+    out = frame.copy()
+    for column, decimals in DECIMALS.items():
+        if column in out.columns and is_float_dtype(out[column].dtype):
+            out[column] = [("" if v != v else f"{v:.{decimals}f}") for v in out[column]]
+    return out
+
+
+def formatted_xlsx(sheets: dict[str, pd.DataFrame], precision: str = "2") -> bytes:
+    """Several tables as one workbook, points and percentages shown with their decimals."""
+    data = xlsx_bytes(sheets)
+    if precision == "full":
+        return data
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            decimals = DECIMALS.get(str(cell.value))
+            if decimals is None:
+                continue
+            for (value,) in sheet.iter_rows(min_row=2, min_col=cell.column, max_col=cell.column):
+                if isinstance(value.value, float | int):
+                    value.number_format = "0." + "0" * decimals
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -71,14 +71,25 @@ def test_ties_share_the_best_rank_and_the_next_is_skipped(rules):
 
 
 def test_floating_point_noise_does_not_break_a_tie(rules):
-    # 0.1 + 0.2 != 0.3 in binary floating point; the two units have the same index
-    appraisal = pd.DataFrame([("so-noi-vu", "LV1.TD1", 0.1), ("so-noi-vu", "LV1.TD2", 0.2),
-                              ("so-tu-phap", "LV1.TD1", 0.3)],
+    # 0.1 + 0.2 != 0.3 in binary floating point; the two units have the same index.
+    # Appraisal points add up exactly (as written), so the noise comes from adding the
+    # survey points: appraisal 0.1 + survey 0.2 against appraisal 0.3.
+    appraisal = pd.DataFrame([("so-noi-vu", "LV1.TD1", 0.1), ("so-tu-phap", "LV1.TD1", 0.3)],
                              columns=["unit", "criterion", "points"])
-    empty = pd.DataFrame(columns=["unit", "criterion", "points"])
-    out = unit_index(empty, appraisal, rules, unit_frame(["so-noi-vu", "so-tu-phap"]))
+    survey = pd.DataFrame(fill(rules, "so-noi-vu", "department", "survey", 0.2),
+                          columns=["unit", "criterion", "points"])
+    out = unit_index(survey, appraisal, rules, unit_frame(["so-noi-vu", "so-tu-phap"]))
     assert out["total"].iloc[0] != out["total"].iloc[1]
     assert out["rank"].tolist() == [1, 1]
+
+
+def test_appraisal_points_add_up_as_written(rules):
+    # 0.1 + 0.2 + 2.77 is 3.0700000000000003 in binary floating point
+    appraisal = pd.DataFrame([("so-noi-vu", "LV1.TD1", 0.1), ("so-noi-vu", "LV1.TD2", 0.2),
+                              ("so-noi-vu", "LV1.TD3", 2.77)], columns=["unit", "criterion", "points"])
+    empty = pd.DataFrame(columns=["unit", "criterion", "points"])
+    out = unit_index(empty, appraisal, rules, unit_frame(["so-noi-vu"]))
+    assert repr(float(out["appraisal"].iloc[0])) == repr(float(out["total"].iloc[0])) == "3.07"
 
 
 def test_min_rank_matches_the_competition_method():

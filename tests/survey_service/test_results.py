@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -58,7 +59,9 @@ def test_index_from_submitted_forms_matches_a_hand_computation(answered, db):
     assert {r["kind"] for r in index} == {"department", "district"}
     for row in index:
         assert 0 <= row["index_pct"] <= 100
-        assert row["rank_low"] <= row["rank"] <= row["rank_high"] or row["survey"] == 0
+        # No unit has a final appraisal: none is ranked, and each row says why.
+        assert row["rank"] is None and row["rank_low"] is None and row["grade"] is None
+        assert row["status"] == ("appraisal_missing" if row["survey"] > 0 else "no_survey")
     # TC1.1 of Sở Nội vụ by hand: I.1 answered q01 "rat_tot" (1.0) and "kha" (0.5) about it;
     # I.3 (CT-02 q03) answered "kem" (0.0) and "tot" (0.75).  Equal weight per group:
     # (0.75 + 0.375) / 2 = 0.5625; points = 1.25 x 0.5625.
@@ -151,12 +154,20 @@ def test_appraisal_import_feeds_the_index(answered, db):
         assert sum(r.appraised for r in rows) == pytest.approx(69)
         assert next(r for r in rows if r.criterion == "LV1.TD1").reason == "Thiếu kế hoạch bổ sung"
     client = answered.test_client()
-    index = client.get("/api/v1/index", headers={"Authorization": f"Bearer {_key(db, 'analyst')}"}
-                       ).get_json()["index"]
+    headers = {"Authorization": f"Bearer {_key(db, 'analyst')}"}
+    index = client.get("/api/v1/index", headers=headers).get_json()["index"]
     noi_vu = next(r for r in index if r["unit"] == "so-noi-vu")
     assert noi_vu["appraisal"] == pytest.approx(69)
-    assert noi_vu["rank"] == 1  # full appraisal marks put it far ahead
     assert noi_vu["total"] == pytest.approx(69 + noi_vu["survey"])
+    # Its scores are final, but the appraisal is not finalised yet: not ranked, and it says so.
+    assert (noi_vu["rank"], noi_vu["status"]) == (None, "appraisal_preliminary")
+    from survey_service.appraisal.operations import finalise_appraisal
+
+    with db.session() as session:
+        finalise_appraisal(session, get_plan_row(session), user=None, at=dt.datetime.now(dt.timezone.utc))
+    index = client.get("/api/v1/index", headers=headers).get_json()["index"]
+    noi_vu = next(r for r in index if r["unit"] == "so-noi-vu")
+    assert (noi_vu["rank"], noi_vu["status"]) == (1, "ranked")  # the only department with all points
 
 
 def test_appraisal_upload_reports_cells(answered, db):
@@ -211,7 +222,8 @@ def test_demo_then_export_index(tmp_path: Path, cli_env, database_url):
     result = runner.invoke(main, ["--lang", "en", "demo", "--database", demo_url])
     assert result.exit_code == 0, result.output
     assert "Departments" in result.stdout and "Districts" in result.stdout
-    exported = runner.invoke(main, ["--database", demo_url, "export", "index", "--format", "json"])
+    exported = runner.invoke(main, ["--database", demo_url, "export", "index", "--format", "json",
+                                    "--precision", "full"])
     index = json.loads(exported.stdout)["index"]
     assert len(index) == 28
     for row in index:
