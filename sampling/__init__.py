@@ -21,6 +21,7 @@ from .plan import (
     builtin_plan_names,
     load_plan,
     load_plan_text,
+    name_in,
     plan_from_dict,
     resolve_plan_path,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "load_plan",
     "load_plan_text",
     "margin_of_error",
+    "name_in",
     "next_reserve",
     "plan_from_dict",
     "quota_precision",

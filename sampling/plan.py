@@ -68,6 +68,40 @@ DEFAULT_PLAN = "laichau-2020"
 DEFAULT_EXPLANATION_DAYS = 7
 
 
+# --------------------------------------------------------------------------- names
+
+
+def name_in(item: object, lang: str = "vi") -> str:
+    """The name of a plan's item as people read it in ``lang``: the one lookup of names.
+
+    ``item`` is a name (a :class:`Label`, a ``{"vi": ..., "en": ...}`` mapping, or a
+    plain text), or anything that carries one as ``name`` (a group, a unit, a unit kind,
+    a level) or ``title`` (a plan).  A bilingual name gives its English with
+    ``lang="en"``; a name the plan has in one language only (a unit's) is that name in
+    every language.
+
+    >>> name_in(Label("Đại biểu HĐND tỉnh", "Provincial People's Council delegates"), "en")
+    "Provincial People's Council delegates"
+    >>> name_in(Unit("so-tu-phap", "department", "Sở Tư pháp"), "en")
+    'Sở Tư pháp'
+    >>> name_in({"vi": "Kế hoạch", "en": "Plan"}, "en"), name_in(None)
+    ('Plan', '')
+    """
+    if isinstance(item, Label):
+        return item.get(lang)
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Mapping):
+        text = item.get(lang) or item.get("vi") or ""
+        return str(text)
+    if item is None:
+        return ""
+    for attribute in ("name", "title"):
+        if hasattr(item, attribute):
+            return name_in(getattr(item, attribute), lang)
+    return str(item)
+
+
 # --------------------------------------------------------------------------- model
 
 

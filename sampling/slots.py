@@ -83,6 +83,15 @@ _STATUS_LABELS: dict[SlotStatus, Label] = {
 }
 
 
+def status_label(status: SlotStatus | str) -> Label:
+    """A slot status in words, in Vietnamese and English, as people read it.
+
+    >>> status_label("completed").get("vi"), status_label(SlotStatus.ISSUED).get("en")
+    ('đã hoàn thành', 'issued')
+    """
+    return _STATUS_LABELS[SlotStatus(status)]
+
+
 class SlotTransitionError(BilingualError, ValueError):
     """A slot was asked to move to a state its current state does not allow.
 

@@ -20,6 +20,9 @@ The edge of the application is guarded here, for every feature at once:
   next to the question instead of changing an answer silently.  Query parameters,
   never more than a line, lose every control character; a path holding one names no
   page (404).
+* **The API's answers.** Every answer under ``/api/v1`` is JSON: an unknown path (404), a
+  method the path does not take (405), a server error (500) with a bilingual ``error``,
+  and ``OPTIONS`` with the path's methods (see :mod:`.api`).
 * **Headers.** A Content-Security-Policy without any script (a page's one inline style
   sheet is allowed by its hash), no framing, forms posting only here; ``no-store``
   for every respondent page, staff page, download and API answer (they carry links or
@@ -36,7 +39,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, g, render_template, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 
 from questionnaires.answers import FORBIDDEN_CHARACTERS_RE
@@ -93,6 +96,13 @@ class SurveyApp(Flask):
     """Flask, with one commit per request at the end of the view."""
 
     request_class = SurveyRequest
+
+    def make_default_options_response(self) -> Response:
+        """``OPTIONS``: the methods of the path; as JSON under ``/api/v1``."""
+        from .api import is_api_path, options_answer
+
+        response = super().make_default_options_response()
+        return options_answer(response.allow) if is_api_path(request.path) else response
 
     def dispatch_request(self) -> Any:  # type: ignore[override]
         try:
@@ -154,6 +164,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     # Before any feature's hook (the CSRF check reads the form): limits first.
     app.before_request(_guard_the_edge)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(HTTPException, _http_error)
     _register_features(app)
 
     @app.teardown_appcontext
@@ -230,6 +241,14 @@ def _too_large(_exc: RequestEntityTooLarge) -> Any:
                            text=t(vi, en), css="error"), 413
 
 
+def _http_error(exc: HTTPException) -> Any:
+    """Every HTTP error under ``/api/v1`` as JSON with a bilingual ``error`` (an unknown
+    path, a method not allowed, a server error...); elsewhere Flask's own answer."""
+    from .api import http_error, is_api_path
+
+    return http_error(exc) if is_api_path(request.path) else exc
+
+
 def _style_hashes(response: Response) -> list[str]:
     """CSP sources (``'sha256-...'``) of the inline style sheets of an HTML answer."""
     if (response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed
@@ -280,3 +299,5 @@ def _register_features(app: Flask) -> None:
     security.csrf.exempt(respondent.bp)  # signed per-page form tokens, no cookie (see respondent)
     for blueprint in (routes.bp, respondent.bp, accounts.bp, fieldwork.bp, appraisal.bp, results.bp):
         app.register_blueprint(blueprint)
+    from ..publication import routes as publication
+    app.register_blueprint(publication.bp)

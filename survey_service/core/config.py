@@ -93,8 +93,8 @@ def _number(name: str, default: float, maximum: float, *, whole: bool = False) -
     if not ok or value > maximum:
         from .errors import ServiceError
 
-        what_vi = "số nguyên từ 0" if whole else "số lớn hơn 0"
-        what_en = "a whole number from 0" if whole else "a number above 0"
+        what_vi = "số nguyên từ 0" if whole else "số megabyte lớn hơn 0"
+        what_en = "a whole number from 0" if whole else "a number of megabytes above 0"
         raise ServiceError(f"{name} phải là {what_vi} và không quá {maximum:g} (đang là {raw!r})",
                            f"{name} must be {what_en} and at most {maximum:g} (it is {raw!r})")
     return value

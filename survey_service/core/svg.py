@@ -10,9 +10,11 @@ escaped).  The charts themselves live with their feature: the progress bars in
 
 Each chart has a ``viewBox`` and ``width="100%"``: it fills its container and
 keeps its proportions.  ``width`` (640 by default) is the drawing's width in
-user units; the text sizes are fixed in those units and chosen so that a
-640-unit chart reads at about 11 px on a 360 px phone (the page's column is
-336 px there) and at about 20 px in the 40rem column of the desktop pages.
+user units; the text sizes are fixed in those units.  On a 360 px phone the
+page's column is 336 px (:data:`PHONE_COLUMN_PX`), so a 640-unit chart is drawn
+at 0.525 px per unit there: no text may be smaller than :func:`min_font_size`
+(21 units at 640) for it to read at 11 px (:data:`MIN_TEXT_PX`); the same texts
+are about 20 px in the 40rem column of the desktop pages.
 
 Colours come from the viridis scale (safe for every common colour-vision
 deficiency) and step down in lightness by about 20 L* each, so the series can
@@ -24,6 +26,7 @@ numbers: ``1.193`` and ``54,5`` in Vietnamese, ``1,193`` and ``54.5`` in English
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -46,6 +49,10 @@ COLOR_MUTED = "#5b6470"  # the pages' --mu
 COLOR_GRID = "#dde1e6"
 
 MIN_WIDTH = 320  # narrower drawings have no room for their texts
+#: The column a chart fills on a 360 px phone (the viewport less the page's padding).
+PHONE_COLUMN_PX = 336
+#: The smallest text a chart may show there, in CSS pixels.
+MIN_TEXT_PX = 11
 FONT_FAMILY = 'system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif'
 PAD = 12
 
@@ -83,6 +90,16 @@ def format_number(value: float, lang: str = "vi", decimals: int = 0) -> str:
     if lang == "vi":
         text = text.translate(str.maketrans(",.", ".,"))
     return text
+
+
+def min_font_size(width: float = 640) -> int:
+    """The smallest font size (user units) a chart ``width`` units wide may use, so that
+    its text reads at :data:`MIN_TEXT_PX` when it fills a phone's column.
+
+    >>> min_font_size(640), min_font_size(900)
+    (21, 30)
+    """
+    return math.ceil(MIN_TEXT_PX * width / PHONE_COLUMN_PX - 1e-9)
 
 
 def check_lang(lang: str) -> None:

@@ -31,28 +31,38 @@ def progress():  # type: ignore[no-untyped-def]
     return jsonify(report.as_dict())
 
 
+_STR, _INT, _NUM, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+_COUNT = {"type": "integer", "minimum": 0}
+_COUNTS = {"planned": _COUNT, "handed_out": _COUNT, "started": _COUNT, "completed": _COUNT}
+
+
+def _array_of(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}
+
+
 OPENAPI: dict[str, Any] = {
     "schemas": {
         "Counts": {"type": "object", "required": [
-            "code", "planned", "handed_out", "started", "completed"], "properties": {
-            "code": {"type": "string"}, "name": {"type": "string"},
-            "planned": {"type": "integer"}, "handed_out": {"type": "integer"},
-            "started": {"type": "integer"}, "completed": {"type": "integer"},
-            "completed_pct": {"type": "number"}, "behind": {"type": "boolean"}}},
+            "code", "name", "planned", "handed_out", "started", "completed", "completed_pct", "behind"],
+            "properties": {
+                "code": {**_STR, "description": "group or unit code; '*' for the total"}, "name": _STR,
+                **_COUNTS, "completed_pct": _NUM, "behind": _BOOL}},
+        "Cell": {"type": "object", "required": ["group", "unit", *_COUNTS], "properties": {
+            "group": _STR, "unit": {**_STR, "description": "empty for a group without units"}, **_COUNTS}},
     },
     "paths": {
         "/progress": {"get": {
             "summary": "Field work against the plan: planned, handed out, started, completed",
             "responses": {"200": {"description": "Progress", "content": {"application/json": {
-                "schema": {"type": "object", "required": ["total", "groups", "units", "cells"],
-                           "properties": {
-                    "days_left": {"type": "integer"},
+                "schema": {"type": "object", "required": [
+                    "plan", "as_of", "deadline", "days_left", "expected_completed_pct", "total", "groups",
+                    "units", "districts", "cells"], "properties": {
+                    "plan": _STR, "as_of": {"type": "string", "format": "date"},
+                    "deadline": {"type": "string", "format": "date"}, "days_left": _INT,
+                    "expected_completed_pct": _NUM,
                     "total": {"$ref": "#/components/schemas/Counts"},
-                    "groups": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
-                    "units": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
-                    "districts": {"type": "array", "items": {"$ref": "#/components/schemas/Counts"}},
-                    "cells": {"type": "array", "items": {"type": "object", "required": [
-                        "group", "unit", "planned", "handed_out", "started", "completed"]}}}}}}},
+                    "groups": _array_of("Counts"), "units": _array_of("Counts"),
+                    "districts": _array_of("Counts"), "cells": _array_of("Cell")}}}}},
                 "401": ERROR, "403": ERROR, "404": ERROR}}},
     },
 }

@@ -92,7 +92,7 @@ def printed_link(url: str) -> str:
 def card_for(row: SlotRow, plan: sampling.Plan, lang: str = "vi") -> Card:
     """The content of ``row``'s card, texts in ``lang`` (place names are Vietnamese)."""
     try:
-        group_name = plan.group(row.group).name.get(lang)
+        group_name = sampling.name_in(plan.group(row.group), lang)
     except KeyError:
         group_name = ""
     unit_name = row.unit_name or _unit_name(plan, row.unit)
@@ -103,7 +103,7 @@ def card_for(row: SlotRow, plan: sampling.Plan, lang: str = "vi") -> Card:
         slot=nfc(row.slot),
         url=row.url,
         link=printed_link(row.url),
-        title=nfc(plan.title.get(lang)),
+        title=nfc(sampling.name_in(plan, lang)),
         code_label=card_text("code_label", lang),
         group_label=card_text("group", lang, code=nfc(row.group)),
         group_name=nfc(group_name),

@@ -60,13 +60,15 @@ def _bar_pct_text(done: int, planned: int) -> str:
 
 # --------------------------------------------------------------------------- progress bars
 
+# Every text at least core.svg.min_font_size(640) = 21 units: 11 px or more on a 360 px
+# phone at the default width (a wider drawing is for wider screens).
 _LABEL_SIZE = 22
-_LEGEND_SIZE = 20
+_LEGEND_SIZE = 22
 _ROW_H = 66  # label line, then the bar
 _TEXT_Y = 24  # baseline of the row's texts, from the top of the row
 _BAR_Y = 32  # top of the bar
 _BAR_H = 22
-_LEGEND_ROW = 30
+_LEGEND_ROW = 32
 
 
 def progress_bars(

@@ -4,25 +4,39 @@ progress.  Every page needs a signed-in user with the right role."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
-from sampling.slots import SlotStatus, parse_slot_code
+from sampling import name_in
+from sampling.slots import SlotStatus, parse_slot_code, status_label
 
 from ..accounts.security import role_required
 from ..core.audit import record
 from ..core.database import db_session
 from ..core.downloads import XLSX, attachment
 from ..core.errors import ServiceError
-from ..core.i18n import current_lang, t, tr
+from ..core.i18n import LANGS, current_lang, t, tr
 from ..plans.queries import current_plan, get_plan_row
 from ..respondent.operations import PROVINCE_TZ
 from ..respondent.pages import (
     INTRO,
     REVIEW,
     UNKNOWN_UNIT_FIELD,
+    Page,
     RatedUnit,
     answer_key,
     build_pages,
@@ -67,7 +81,8 @@ def slots():  # type: ignore[no-untyped-def]
     listed = list(iter_slots(db_session(), row, current_app.config["BASE_URL"], group=group,
                              unit=unit, include_voided=True)) if (group or unit) else []
     return render_template("fieldwork/slots.html", plan=plan, group=group, unit=unit, slots=listed,
-                           today=_today(), can_act=current_user.role in ("admin", *FIELD_ROLES))
+                           today=_today(), can_act=current_user.role in ("admin", *FIELD_ROLES),
+                           status_name=lambda status: status_label(status).get(current_lang()))
 
 
 def _selected_ids(row_id: int) -> list[int]:
@@ -195,41 +210,120 @@ def _paper_context(code: str):  # type: ignore[no-untyped-def]
     rated = [RatedUnit(u.code, u.name) for u in plan.rated_units(group.code, unit.code if unit else None)]
     pages = [p for p in build_pages(form, rated) if p.kind not in (INTRO, REVIEW)]
     own = rated[0].code if plan.group(group.code).rates.mode == "own" and rated else None
-    return dict(slot=slot, group=group, unit=unit, form=form, pages=pages, own=own), None
+    return dict(slot=slot, group=group, unit=unit, form=form, pages=pages, own=own, plan=plan), None
+
+
+@dataclass
+class _Sheet:
+    """What was keyed in on a paper sheet so far, section by section.
+
+    Every section of the phone form is a page of the sheet; each page's form carries
+    the other sections' fields as hidden inputs, so whatever was typed travels with
+    every move and nothing is stored before the whole form is saved.
+    """
+
+    pages: list[Page]
+    answers: dict[str, Any]  # as stored (answer_key -> value)
+    raw: dict[str, str]  # field name -> text as typed
+    errors: dict[str, Any]  # field name -> AnswerError (missing or to correct)
+    unknown: dict[str, bool]  # field suffix -> the unit's "I don't know this unit" box
+    page_of: dict[str, int]  # field name -> page index
+
+    def issues(self, index: int) -> int:
+        """Answers of page ``index`` still missing or to correct."""
+        return sum(1 for field in self.errors if self.page_of.get(field) == index)
+
+    def first_gap(self) -> int | None:
+        return next((i for i in range(len(self.pages)) if self.issues(i)), None)
+
+
+def _read_sheet(pages: list[Page], form_data: Any) -> _Sheet:
+    answers: dict[str, Any] = {}
+    raw: dict[str, str] = {}
+    errors: dict[str, Any] = {}
+    unknown: dict[str, bool] = {}
+    page_of: dict[str, int] = {}
+    for index, page in enumerate(pages):
+        suffix = field_suffix(page, all_on_one=True)
+        sent = read_page(page, form_data, answers, suffix=suffix)
+        answers.update({k: v for k, v in sent.values.items() if v is not None})
+        errors.update({q + suffix: e for q, e in sent.errors.items()})
+        raw.update({q + suffix: text for q, text in sent.raw.items() if text != ""})
+        unknown[suffix] = sent.unknown_unit
+        page_of.update({q.code + suffix: index for q in page.questions()})
+    return _Sheet(pages, answers, raw, errors, unknown, page_of)
+
+
+def _part_name(page: Page, lang: str) -> str:
+    return page.unit.name if page.unit is not None else name_in(page.sections[0].title, lang)
 
 
 @bp.route("/paper/<code>", methods=["GET", "POST"])
 @role_required(*FIELD_ROLES)
 def paper_form(code: str):  # type: ignore[no-untyped-def]
-    """The whole form of one slot on one sheet; saving completes the slot (channel paper)."""
+    """A returned paper form, keyed in section by section (the sections of the phone
+    form); saving completes the slot (channel paper) once every required answer is in.
+
+    Buttons: ``next`` (stays, with the reasons, while the section has an answer missing
+    or to correct), ``back``, ``goto-N`` (any section), ``save`` (the default of a sheet
+    sent whole), ``lang-xx`` (the other language, keeping what was typed).
+    """
     ctx, refusal = _paper_context(code)
     if refusal is not None:
         message, status = refusal
         flash(message, "error")
         return render_template("fieldwork/paper_start.html", typed=code), status
-    answers: dict[str, Any] = {}
-    errors: dict[str, Any] = {}
-    unknown: dict[str, bool] = {}
+    pages = ctx["pages"]
+    sheet = _read_sheet(pages, request.form)
+    index = 0
+    show_errors = False
+    status = 200
     if request.method == "POST":
-        for page in ctx["pages"]:
-            suffix = field_suffix(page, all_on_one=True)
-            sent = read_page(page, request.form, answers, suffix=suffix)
-            answers.update({k: v for k, v in sent.values.items() if v is not None})
-            errors.update({q + suffix: e for q, e in sent.errors.items()})
-            unknown[suffix] = sent.unknown_unit
-        if not errors and missing_answers(ctx["pages"], answers) is None:
-            if not enter_paper(db_session(), ctx["slot"], group_code=ctx["group"].code, form=ctx["form"],
-                               own_unit=ctx["own"], answers=answers, user=current_user):
-                flash(t(f"Phiếu {code} vừa được trả lời ở nơi khác; không nhập lại.",
-                        f"Slot {code} was just answered elsewhere; not entered again."), "error")
+        index = min(max(request.form.get("p", 0, type=int), 0), len(pages) - 1)
+        action = request.form.get("action", "save")
+        prefix, _, rest = action.partition("-")
+        if action == "save":
+            if not sheet.errors and missing_answers(pages, sheet.answers) is None:
+                if not enter_paper(db_session(), ctx["slot"], group_code=ctx["group"].code,
+                                   form=ctx["form"], own_unit=ctx["own"], answers=sheet.answers,
+                                   user=current_user):
+                    flash(t(f"Phiếu {code} vừa được trả lời ở nơi khác; không nhập lại.",
+                            f"Slot {code} was just answered elsewhere; not entered again."), "error")
+                    return redirect(url_for("fieldwork.paper"))
+                flash(t(f"Đã nhập phiếu giấy {code}.", f"Paper form {code} entered."), "notice")
                 return redirect(url_for("fieldwork.paper"))
-            flash(t(f"Đã nhập phiếu giấy {code}.", f"Paper form {code} entered."), "notice")
-            return redirect(url_for("fieldwork.paper"))
+            gap = sheet.first_gap()
+            index = gap if gap is not None else missing_answers(pages, sheet.answers) or 0
+            show_errors, status = True, 422
+        elif action == "next":
+            if sheet.issues(index):
+                show_errors, status = True, 422
+            else:
+                index = min(index + 1, len(pages) - 1)
+        elif action == "back":
+            index = max(index - 1, 0)
+        elif prefix == "goto" and rest.isdigit():
+            index = min(int(rest), len(pages) - 1)
+        elif prefix == "lang" and rest in LANGS:
+            session["lang"] = g.lang = rest
+    lang = current_lang()
+    page = pages[index]
+    suffix = field_suffix(page, all_on_one=True)
+    shown_answers = dict(sheet.answers)
+    for question in page.questions():
+        shown_answers[answer_key(question, page.unit)] = sheet.raw.get(question.code + suffix)
+    carried = [(field, text) for field, text in sheet.raw.items() if sheet.page_of.get(field) != index]
+    carried += [(UNKNOWN_UNIT_FIELD + s, "1") for s, ticked in sheet.unknown.items() if ticked and s != suffix]
+    errors = {f: e for f, e in sheet.errors.items() if sheet.page_of.get(f) == index} if show_errors else {}
+    parts = [(_part_name(p, lang), sheet.issues(i)) for i, p in enumerate(pages)]
     return render_template(
-        "fieldwork/paper_form.html", ctx=ctx, code=code, answers=answers, errors=errors,
-        unknown=unknown, answer_key=answer_key, shown=shown, depends_on_page=depends_on_page,
-        field_suffix=field_suffix, unknown_field=UNKNOWN_UNIT_FIELD,
-    ), (422 if errors else 200)
+        "fieldwork/paper_form.html", ctx=ctx, code=code, page=page, index=index, parts=parts,
+        missing=len(sheet.errors), open_parts=sum(1 for _, issues in parts if issues), answers=shown_answers, errors=errors, carried=carried,
+        unknown_unit=sheet.unknown.get(suffix, False), suffix=suffix,
+        group_name=name_in(ctx["plan"].group(ctx["group"].code), lang),
+        answer_key=answer_key, shown=shown, depends_on_page=depends_on_page,
+        unknown_field=UNKNOWN_UNIT_FIELD,
+    ), status
 
 
 # --------------------------------------------------------------------------- progress
@@ -244,13 +338,15 @@ def _progress():  # type: ignore[no-untyped-def]
 @role_required(*READ_ROLES)
 def progress_page():  # type: ignore[no-untyped-def]
     """The dashboard: planned, handed out, started, completed; units behind first."""
+    _, plan = _plan_or_404()
     report = _progress()
     lang = current_lang()
-    rows = [{"label": f"{g.code} {g.name}", **g.counts.as_dict()} for g in report.groups]
-    districts = [{"label": d.name, **d.counts.as_dict()} for d in report.districts]
+    group_names = {g.code: name_in(plan.group(g.code), lang) for g in report.groups}
+    rows = [{"label": f"{g.code} {group_names[g.code]}", **g.counts.as_dict()} for g in report.groups]
+    districts = [{"label": name_in(plan.unit(d.code), lang), **d.counts.as_dict()} for d in report.districts]
     expected = 100 * report.expected_share
     return render_template(
-        "fieldwork/progress.html", report=report,
+        "fieldwork/progress.html", report=report, group_names=group_names,
         days_left=charts.days_left_text(report.today, report.deadline, lang),
         group_chart=charts.progress_bars(rows, title=t("Theo nhóm", "By group"), lang=lang,
                                          expected_pct=expected),

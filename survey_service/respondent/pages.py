@@ -134,6 +134,25 @@ def dont_know_value(question: Question) -> str | None:
     return next((o.value for o in question.options if o.weight is None), None)
 
 
+def unit_unknown(page: Page, answers: Mapping[str, Any]) -> bool:
+    """Whether the "I don't know this unit" box of ``page`` shows ticked: every question
+    about the unit holds what the box stores (its "Không biết" option, or no answer).
+
+    >>> import questionnaires
+    >>> form = questionnaires.load_builtin("CT-01")
+    >>> page = build_pages(form, [RatedUnit("a", "Sở A")])[2]
+    >>> unit_unknown(page, {answer_key(q, page.unit): dont_know_value(q) for q in page.questions()})
+    True
+    >>> unit_unknown(page, {}), unit_unknown(page, {"q01@a": "tot"})
+    (False, False)
+    """
+    if page.unit is None:
+        return False
+    stored = [(answer_key(q, page.unit), dont_know_value(q)) for q in page.questions()]
+    return (any(value is not None for _, value in stored)
+            and all(answers.get(key) == value for key, value in stored))
+
+
 @dataclass
 class PageInput:
     """What a respondent sent for one page."""

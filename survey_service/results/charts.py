@@ -23,6 +23,7 @@ from ..core.svg import (
     field_of,
     fit,
     format_number,
+    min_font_size,
     num,
     open_svg,
     pct_text,
@@ -56,9 +57,10 @@ def index_intervals(rows: Sequence[object], *, title: str, lang: str = "vi", wid
     start = max(0.0, math.floor((min(values, default=0.0) - 2) / 10) * 10)
     label_w = min(250.0, width * 0.4)
     left, right = PAD + label_w, width - PAD - 12
-    row_h = 30
-    top = 92
-    height = top + row_h * max(1, len(rows)) + 34
+    small = min_font_size(width)  # 11 px and more on a 360 px phone
+    row_h = round(small * 1.9)
+    top = round(TITLE_SIZE + 3.3 * small)
+    height = top + row_h * max(1, len(rows)) + round(1.8 * small)
 
     def x_of(pct: float) -> float:
         return left + (right - left) * (max(start, min(100.0, pct)) - start) / (100 - start)
@@ -68,29 +70,31 @@ def index_intervals(rows: Sequence[object], *, title: str, lang: str = "vi", wid
         for r in rows[:5]) + ("…" if len(rows) > 5 else "")
     desc = pick(lang, "Chấm: chỉ số; vạch ngang: khoảng 90% khi lấy mẫu lại người trả lời.",
               "Dot: index; line: 90% interval when respondents are resampled.")
-    out = open_svg("index", width, height, summary, desc, 16)
+    out = open_svg("index", width, height, summary, desc, small)
     out.append(svg_text(PAD, 24, title, font_size=TITLE_SIZE, font_weight="bold"))
     legend = pick(lang, "Chấm: chỉ số · vạch: khoảng 90%", "Dot: index · line: 90% interval")
-    out.append(svg_text(PAD, 50, fit(legend, 14, width - 2 * PAD), font_size=14, fill=COLOR_MUTED))
+    out.append(svg_text(PAD, TITLE_SIZE + 1.4 * small, fit(legend, small, width - 2 * PAD), font_size=small,
+                        fill=COLOR_MUTED))
     if bands:
         grades = ", ".join(f"{clean(n)} ≥ {format_number(p, lang)}" for p, n in bands)
-        out.append(svg_text(PAD, 70, fit(grades, 14, width - 2 * PAD), font_size=14, fill=COLOR_MUTED))
+        out.append(svg_text(PAD, TITLE_SIZE + 2.6 * small, fit(grades, small, width - 2 * PAD),
+                            font_size=small, fill=COLOR_MUTED))
     ticks = sorted({start, 100.0, *(p for p, _ in bands if p > start)})
-    axis_y = height - 14
+    axis_y = height - round(0.6 * small)
     for pct in ticks:
         x = x_of(pct)
         if pct not in (start, 100.0):
-            out.append(f'<line x1="{num(x)}" y1="{top - 8}" x2="{num(x)}" y2="{num(axis_y - 14)}"'
+            out.append(f'<line x1="{num(x)}" y1="{top - 8}" x2="{num(x)}" y2="{num(axis_y - small)}"'
                        f' stroke="{COLOR_GRID}" stroke-width="2"/>')
-        out.append(svg_text(x - 10, axis_y, f"{format_number(pct, lang)}", font_size=12,
-                         fill=COLOR_MUTED))
+        out.append(svg_text(x - small / 2, axis_y, f"{format_number(pct, lang)}", font_size=small,
+                            fill=COLOR_MUTED))
     for i, r in enumerate(rows):
         y = top + i * row_h + row_h / 2
         label = clean(field_of(r, "label"))
         value = float(field_of(r, "index_pct", 0) or 0)
         low, high = field_of(r, "index_low"), field_of(r, "index_high")
         out.append(f"<g><title>{escape(label)}: {escape(pct_text(value, lang, 2))}</title>")
-        out.append(svg_text(PAD, y + 5, fit(label, 15, label_w - 8), font_size=15))
+        out.append(svg_text(PAD, y + small / 3, fit(label, small, label_w - 8), font_size=small))
         if low is not None and high is not None and low == low and high == high:
             out.append(f'<line x1="{num(x_of(float(low)))}" y1="{num(y)}" '
                        f'x2="{num(x_of(float(high)))}" y2="{num(y)}" stroke="{COLOR_STARTED}"'

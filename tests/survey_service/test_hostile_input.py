@@ -131,10 +131,14 @@ def test_a_control_character_in_a_paper_form_is_refused_and_nothing_is_written(a
     start = admin.get("/staff/paper").get_data(as_text=True)
     url = admin.post("/staff/paper", data={"csrf_token": _csrf(start), "code": code}).headers["Location"]
     html = admin.get(url).get_data(as_text=True)
-    data = {"csrf_token": _csrf(html)}
-    for name, value in re.findall(r'type="radio" name="([^"]+)" value="([^"]+)"', html):
-        data.setdefault(name, value)
-    text_field = next(name for name in parse(html).texts if name.startswith("y1"))
+    # The sheet comes in the sections of the phone form: answer each up to the one of y1.
+    while not any(name.startswith("y1") for name in parse(html).texts):
+        form = parse(html)
+        html = admin.post(url, data={**form.hidden, **{n: o[0] for n, o in form.radios.items()},
+                                     "action": "next"}).get_data(as_text=True)
+    form = parse(html)
+    data = {**form.hidden, **{n: o[0] for n, o in form.radios.items()}, "action": "save"}
+    text_field = next(name for name in form.texts if name.startswith("y1"))
     refused = admin.post(url, data={**data, text_field: WORD_TEXT})
     assert refused.status_code == 422 and "ký tự điều khiển" in refused.get_data(as_text=True)
     with db.session() as session:
