@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/analysis_and_cards.py                 # (a), (b) and (c) on SQLite
     .venv/bin/python benchmarks/analysis_and_cards.py --only a b      # some of them
-    .venv/bin/python benchmarks/analysis_and_cards.py --db postgresql # (a) on PostgreSQL too
+    .venv/bin/python benchmarks/analysis_and_cards.py --db both       # (a) on PostgreSQL too
     .venv/bin/python benchmarks/analysis_and_cards.py --profile       # cProfile of (a) and (b)
 
 Each command runs in its own process, the way an analyst or the post office runs it
@@ -14,7 +14,7 @@ measured around the process and the peak resident memory is the child's own
 is also sampled every 0.2 s from ``/proc`` to show whether it grows during the run.
 
 (a) **Index on 1,000,000 answers.**  ``survey-service demo --database URL`` builds the
-    worked example (about 1,000 responses, 62,000 answers); its stored responses are
+    worked example (about 1,000 responses, 60,000 answers); its stored responses are
     then replicated in SQL (``INSERT ... SELECT`` of responses and answers under new
     random ids) until about 1,000,000 answer rows; then
     ``survey-service --database URL export index --format json -o FILE`` is timed
