@@ -13,9 +13,7 @@ evidence download, always an attachment.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -26,6 +24,7 @@ from questionnaires.answers import FORBIDDEN_CHARACTERS_RE
 from ..accounts.security import require_key
 from ..core.api import ERROR, PREFIX, json_error
 from ..core.database import db_session
+from ..core.downloads import attachment
 from ..core.errors import BilingualError, ServiceError, status_of
 from ..core.models import SurveyPlan
 from ..plans.queries import current_plan, get_plan_row
@@ -42,7 +41,7 @@ from .operations import (
     set_self_score,
     submit,
 )
-from .queries import evaluated_unit, get_evidence, unit_lines
+from .queries import evaluated_unit, evidence_content, unit_lines
 from .rights import may_oversee, may_read, may_self_assess, require
 from .storage import evidence_store, limits
 
@@ -254,30 +253,15 @@ def status_board():  # type: ignore[no-untyped-def]
     return jsonify(board_document(session, row, plan))
 
 
-def _disposition(name: str) -> str:
-    """``attachment`` with an ASCII name and the real (UTF-8) one."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or "evidence"
-    ascii_name = re.sub(r'[^A-Za-z0-9._() -]', "_", ascii_name)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 @bp.get("/appraisal/evidence/<file_id>")
 @require_key("unit", "council")
 def evidence(file_id: str):  # type: ignore[no-untyped-def]
     """An evidence file, as an attachment: for the unit itself, the council and admins."""
     session, row, _ = _context()
-    stored = get_evidence(session, int(file_id)) if re.fullmatch(r"[0-9]{1,9}", file_id) else None
-    if stored is None or stored.plan_id != row.id:
-        raise ServiceError("Không có tài liệu này.", "There is no such evidence file.", status=404)
-    require(may_read(g.api_user, stored.unit))
-    try:
-        data = evidence_store(current_app).get(stored.sha256)
-    except KeyError:
-        raise ServiceError("Nội dung tệp không còn trong kho lưu trữ.",
-                           "The file's content is missing from the store.", status=404) from None
-    response = Response(data, mimetype=stored.content_type)
-    response.headers["Content-Disposition"] = _disposition(stored.filename)
-    return response
+    number = int(file_id) if re.fullmatch(r"[0-9]{1,9}", file_id) else 0
+    file, data = evidence_content(session, evidence_store(current_app), number, g.api_user,
+                                  plan_id=row.id)
+    return attachment(data, file.filename, file.content_type)
 
 
 # --------------------------------------------------------------------------- the OpenAPI document

@@ -10,11 +10,9 @@ the audit log holds what a person did, not every row of every save.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import sampling
 from analysis.appraisal import parse_score
@@ -393,18 +391,3 @@ def whole_days(text: str | None) -> int:
     except ValueError:
         raise ServiceError("Số ngày mở lại phải là số nguyên.", "The days must be a whole number.",
                            status=422) from None
-
-
-def download_headers(filename: str) -> dict[str, str]:
-    """The headers of an evidence download: always an attachment under its stored (safe)
-    name, also in plain ASCII for the browsers that read only ``filename``; never
-    sniffed, never cached.
-
-    >>> print(download_headers("Báo cáo đợt 1.pdf")["Content-Disposition"])
-    attachment; filename="Bao cao dot 1.pdf"; filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%C4%91%E1%BB%A3t%201.pdf
-    """
-    plain = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
-    fallback = "".join(c if c.isascii() and (c.isalnum() or c in " .-_()") else "_"
-                       for c in plain if not unicodedata.combining(c)) or "file"
-    return {"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}

@@ -171,3 +171,21 @@ def board(session: Session, row: SurveyPlan, plan: sampling.Plan) -> list[dict[s
                     "explanations_pending": pending,
                     "final": bool(statuses) and all(s == "final" for s in statuses.values())})
     return out
+
+
+def evidence_content(session: Session, store: Any, file_id: int, user: Any, *,
+                     plan_id: int | None = None) -> tuple[EvidenceFile, bytes]:
+    """An evidence file's record and content, for those who may read it (the unit itself,
+    the council, admins); :class:`ServiceError` 404 (unknown, another round's, content
+    missing from the store) or 403."""
+    from .rights import may_read, require
+
+    file = get_evidence(session, file_id) if 0 < file_id < 2**31 else None
+    if file is None or (plan_id is not None and file.plan_id != plan_id):
+        raise ServiceError("Không có tài liệu này.", "There is no such evidence file.", status=404)
+    require(may_read(user, file.unit))
+    try:
+        return file, store.get(file.sha256)
+    except KeyError:
+        raise ServiceError("Nội dung tệp không còn trong kho lưu trữ.",
+                           "The file's content is missing from the store.", status=404) from None

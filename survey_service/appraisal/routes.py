@@ -1,6 +1,6 @@
 """The appraisal pages: a unit's self-assessment and its answers to corrections, the
-council's appraisal of its field, the status board, the evidence files, and the
-self-assessment workbook.
+council's appraisal of its field, the status board and the evidence files (the
+self-assessment workbook's pages are in :mod:`.workbook_routes`).
 
 Every right, limit and deadline is the operations' (:mod:`.operations`): a refused
 form is shown again with their message and status (403, 404, 409, 413, 422) and
@@ -13,10 +13,8 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-
-from questionnaires.problems import DataFileError
 
 from ..accounts.security import role_required
 from ..core.database import db_session
@@ -28,13 +26,12 @@ from ..plans.queries import current_plan, get_plan_row
 from . import operations as ops
 from . import pages, schedule, storage
 from . import queries as q
-from .operations import import_sheet, template_for
-from .rights import may_oversee, may_read, may_self_assess, require
+from .rights import may_oversee, may_self_assess, require
 
 bp = Blueprint("appraisal", __name__, url_prefix="/staff", template_folder="templates")
 
 
-def _plan_or_404():  # type: ignore[no-untyped-def]
+def plan_or_404():  # type: ignore[no-untyped-def]
     session = db_session()
     row, plan = get_plan_row(session), current_plan(session)
     if row is None or plan is None:
@@ -83,7 +80,7 @@ def _acting_unit(view: Any) -> Any:
     def wrapper(**kwargs: Any) -> Any:
         asked = request.args.get("unit") or None
         unit = asked or (current_user.unit if current_user.role == "unit" else None)
-        _, plan = _plan_or_404()
+        _, plan = plan_or_404()
         if unit is None:
             if request.method == "POST":
                 return _incomplete(url_for(request.endpoint or "", **kwargs))
@@ -104,7 +101,7 @@ def _acting_unit(view: Any) -> Any:
 @_acting_unit
 def self_assessment(unit: str):  # type: ignore[no-untyped-def]
     """The unit's self-assessment: deadline, state, each area's progress; POST submits it."""
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     session, at = db_session(), schedule.now()
     status = 200
     if request.method == "POST":
@@ -130,7 +127,7 @@ def self_assessment(unit: str):  # type: ignore[no-untyped-def]
 @_acting_unit
 def self_area(unit: str, area: str):  # type: ignore[no-untyped-def]
     """One area of the unit's self-assessment: self-scores, explanations, evidence files."""
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     session, at = db_session(), schedule.now()
     try:
         rows = pages.area_rows(session, row, plan, unit, area)
@@ -158,7 +155,7 @@ def self_area(unit: str, area: str):  # type: ignore[no-untyped-def]
 @_acting_unit
 def explanation(unit: str):  # type: ignore[no-untyped-def]
     """The council's corrections of the unit, each with its answer and new evidence."""
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     session, at = db_session(), schedule.now()
     status, failed = 200, None
     if request.method == "POST":
@@ -184,16 +181,11 @@ def explanation(unit: str):  # type: ignore[no-untyped-def]
 @role_required("unit", "council")
 def evidence(file_id: int):  # type: ignore[no-untyped-def]
     """One evidence file, always as an attachment: for the unit itself, the council, admins."""
-    file = q.get_evidence(db_session(), file_id) if 0 < file_id < 2**31 else None
-    if file is None:
-        abort(404)
-    if not may_read(current_user, file.unit):
-        abort(403)
     try:
-        data = storage.evidence_store().get(file.sha256)
-    except KeyError:
-        abort(404)
-    return Response(data, mimetype=file.content_type, headers=pages.download_headers(file.filename))
+        file, data = q.evidence_content(db_session(), storage.evidence_store(), file_id, current_user)
+    except ServiceError as exc:
+        abort(exc.status or 404)
+    return attachment(data, file.filename, file.content_type)
 
 
 # --------------------------------------------------------------------------- the council
@@ -207,7 +199,7 @@ def _field_of(plan: Any) -> str | None:
 @role_required("council")
 def council():  # type: ignore[no-untyped-def]
     """A council member's field across every evaluated unit, with each unit's status."""
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     try:
         field = _field_of(plan)
     except ServiceError as exc:
@@ -233,7 +225,7 @@ def _council_page(row: Any, plan: Any, unit: str, field: str, status: int = 200,
 @role_required("council")
 def council_unit(unit: str):  # type: ignore[no-untyped-def]
     """One unit's rows of the field: self-score, explanation, evidence, the council's forms."""
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     try:
         pages.check_unit(plan, unit)
         field = _field_of(plan) or pages.no_field()
@@ -245,7 +237,7 @@ def council_unit(unit: str):  # type: ignore[no-untyped-def]
 def _council_action(unit: str, needed: tuple[str, ...], act: Any, done: Any):  # type: ignore[no-untyped-def]
     """A council form on one unit's field: ``act(session, row, plan, field)`` once the
     fields ``needed`` are there; the page again with the refusal, or back with ``done(result)``."""
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     back = url_for("appraisal.council_unit", unit=unit, field=request.form.get("field") or None)
     try:
         pages.check_unit(plan, unit)
@@ -297,7 +289,7 @@ def council_final(unit: str):  # type: ignore[no-untyped-def]
 
 
 def _board(status: int = 200):  # type: ignore[no-untyped-def]
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     session = db_session()
     return render_template("appraisal/board.html", plan=plan, entries=q.board(session, row, plan),
                            fields=pages.appraisers(plan), names=pages.unit_names(plan),
@@ -319,7 +311,7 @@ def status_board_xlsx():  # type: ignore[no-untyped-def]
     """The status board as a workbook."""
     if not may_oversee(current_user):
         abort(403)
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     columns, rows = pages.board_table(db_session(), row, plan, current_lang())
     return attachment(xlsx_bytes({"board": (columns, rows)}), f"tham-dinh-{row.code}.xlsx", XLSX)
 
@@ -329,7 +321,7 @@ def _admin_action(needed: tuple[str, ...], act: Any, done: tuple[str, str]):  # 
     are there; the board again with the refusal, or back to it with ``done``."""
     if any(request.form.get(name) is None for name in needed):
         return _incomplete(url_for("appraisal.status_board"))
-    row, plan = _plan_or_404()
+    row, plan = plan_or_404()
     try:
         act(db_session(), row, plan)
     except ServiceError as exc:
@@ -367,48 +359,5 @@ def reopen_unit():  # type: ignore[no-untyped-def]
         (f"Đã mở lại bản tự đánh giá của {unit}.", f"The self-assessment of {unit} is open again."))
 
 
-# --------------------------------------------------------------------------- the workbook
-
-
-@bp.route("/appraisal", methods=["GET", "POST"])
-@role_required("analyst")
-def appraisal():  # type: ignore[no-untyped-def]
-    """Self-assessment workbooks: download a unit's template, upload it filled and appraised."""
-    row, plan = _plan_or_404()
-    session = db_session()
-    problems, status = None, 200
-    if request.method == "POST":
-        unit = request.form.get("unit", "")
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash(t("Hãy chọn tệp Excel đã điền.", "Choose the filled Excel file."), "error")
-            status = 400
-        else:
-            try:
-                sheet = import_sheet(session, row, plan, unit, upload.stream, user=current_user)
-                flash(t(f"Đã nhập {len(sheet.frame)} tiêu chí của {unit}; "
-                        f"{len(sheet.corrections())} điểm được hội đồng điều chỉnh.",
-                        f"Imported {len(sheet.frame)} criteria of {unit}; "
-                        f"{len(sheet.corrections())} scores corrected by the council."), "notice")
-                return redirect(url_for("appraisal.appraisal"))
-            except DataFileError as exc:
-                session.rollback()
-                problems, status = exc.problems, 422
-            except ServiceError as exc:
-                session.rollback()
-                flash(tr(exc), "error")
-                status = 400
-    return render_template("appraisal/appraisal.html", units=q.appraisal_status(session, row, plan),
-                           problems=problems), status
-
-
-@bp.get("/appraisal/<unit>.xlsx")
-@role_required("analyst")
-def appraisal_template_download(unit: str):  # type: ignore[no-untyped-def]
-    """The self-assessment template of one unit."""
-    _, plan = _plan_or_404()
-    try:
-        data = template_for(plan, unit, current_lang())
-    except ServiceError:
-        abort(404)
-    return attachment(data, f"tu-danh-gia-{unit}.xlsx", XLSX)
+# The self-assessment workbook (the Excel way) has its pages on the same blueprint.
+from . import workbook_routes  # noqa: E402,F401

@@ -22,7 +22,9 @@ def attachment(data: bytes, filename: str, mimetype: str) -> Response:
     >>> print(attachment(b"", 'Sở "Y tế".pdf', "application/pdf").headers["Content-Disposition"])
     attachment; filename="So -Y te-.pdf"; filename*=UTF-8''S%E1%BB%9F%20%22Y%20t%E1%BA%BF%22.pdf
     """
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    # NFKD takes the marks off Vietnamese letters; đ has none to take off.
+    plain = filename.replace("đ", "d").replace("Đ", "D")
+    ascii_name = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode("ascii")
     ascii_name = re.sub(r"-+", "-", re.sub(r"[^A-Za-z0-9._ -]", "-", ascii_name)).strip("-") or "download"
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
