@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import sampling
 
@@ -125,6 +126,28 @@ def test_user_add_and_token(cli):
     token = cli("user", "token", "buudien1")
     assert token.exit_code == 0 and token.stdout.startswith("psk_")
     assert cli("user", "token", "nobody").exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (("--role", "unit"), "--unit"),                                   # a unit account needs its unit
+    (("--role", "unit", "--unit", "xa-then-sin"), "xa-then-sin"),     # a commune is not evaluated
+    (("--role", "council", "--unit", "so-y-te"), "so-y-te"),          # not a council member
+    (("--role", "analyst", "--unit", "so-noi-vu"), "unit"),           # only unit and council are bound
+])
+def test_user_add_refuses_a_wrong_unit_and_stores_nobody(cli, cli_env, args, needle):
+    cli("init")
+    refused = cli("--lang", "en", "user", "add", "tdg", *args, "--password-stdin",
+                  input="mat-khau-dai-du\n")
+    assert refused.exit_code == 2 and needle in refused.stderr, refused.output
+    engine = sa.create_engine(cli_env["SURVEY_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM users WHERE name = 'tdg'")).scalar() == 0
+    finally:
+        engine.dispose()
+    ok = cli("user", "add", "tdg", "--role", "unit", "--unit", "so-tu-phap", "--password-stdin",
+             input="mat-khau-dai-du\n")
+    assert ok.exit_code == 0 and "so-tu-phap" in ok.stdout
 
 
 def test_quickstart_prints_staff_login_and_a_link(cli, tmp_path: Path):
