@@ -15,6 +15,8 @@ Every function is pure: DataFrames and column names in, a new DataFrame out.
 - :func:`rank_intervals`: bootstrap intervals of ranks and indices.
 - :func:`cronbach_alpha`, :func:`form_alpha`: reliability of the questions of an area.
 - :func:`quality_flags`: few answers, many "don't know", straight-lining, insider gaps.
+- :func:`satisfaction_index`: the citizens' satisfaction per rated unit and area:
+  satisfied share and mean level with intervals, share of "Không biết".
 
 >>> import analysis
 >>> from analysis._example import worked_example
@@ -28,13 +30,16 @@ from .comparison import COMPARISON_COLUMNS, compare_rounds, grade_counts
 from .index import STATUSES, area_indices, ranked_index, unit_index
 from .quality import QUALITY_FLAGS, quality_flags
 from .reliability import AlphaResult, cronbach_alpha, form_alpha
+from .satisfaction import ALL_AREAS, SATISFACTION_COLUMNS, satisfaction_index, scale_levels
 from .scoring import SCORE_COLUMNS, answer_weights, survey_scores
 from .uncertainty import DEFAULT_SEED, rank_intervals
 
 __all__ = [
+    "ALL_AREAS",
     "COMPARISON_COLUMNS",
     "DEFAULT_SEED",
     "QUALITY_FLAGS",
+    "SATISFACTION_COLUMNS",
     "SCORE_COLUMNS",
     "STATUSES",
     "AlphaResult",
@@ -47,6 +52,8 @@ __all__ = [
     "quality_flags",
     "rank_intervals",
     "ranked_index",
+    "satisfaction_index",
+    "scale_levels",
     "survey_scores",
     "unit_index",
 ]
