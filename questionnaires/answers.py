@@ -1,10 +1,11 @@
 """Check and normalise one raw answer, as it arrives from an HTML form.
 
 A web form sends every answer as a string: the value of the chosen option, the text of
-a number field, or free text.  :func:`parse_answer` turns that string into the value the
-service stores (``str`` for choices and text, ``int`` or ``float`` for numbers, ``None``
-for no answer) or raises :class:`AnswerError`, whose problem code and two messages the
-form shows next to the question.
+a number field, or free text; the ticked boxes of a ``select_multiple`` question come as
+a list of option values.  :func:`parse_answer` turns that into the value the service
+stores (``str`` for choices, text and ``select_multiple`` answers, ``int`` or ``float``
+for numbers, ``None`` for no answer) or raises :class:`AnswerError`, whose problem code
+and two messages the form shows next to the question.
 
 Whatever comes in, what comes out can be stored by any database and written to any
 spreadsheet: text holds no control character but tabs and line breaks (PostgreSQL
@@ -18,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .constants import DEFAULT_TEXT_MAX_LENGTH, MAX_NUMBER_DIGITS, TEXT_MAX_LENGTH_LIMIT, Kind
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 Answer = str | int | float | None
 
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+# The chosen values of a select_multiple answer: separated by white space or commas.
+_MULTIPLE_SEPARATOR_RE = re.compile(r"[\s,]+")
 # Vietnamese writes the decimal mark as a comma, so both "2,5" and "2.5" are accepted;
 # thousands separators are not.
 _DECIMAL_RE = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
@@ -46,6 +50,8 @@ INPUT_PROBLEMS: dict[str, tuple[str, str]] = {
         "khác). Xin kiểm tra lại nội dung rồi gửi lại.",
         "The answer holds invisible control characters (often left by copying text from "
         "another program). Please check the text and send it again."),
+    "one_answer": ("Câu hỏi này chỉ nhận một câu trả lời.",
+                   "This question takes a single answer."),
     "number_too_long": ("Số quá dài: tối đa {digits} chữ số.",
                         "The number is too long: at most {digits} digits."),
 }
@@ -74,7 +80,8 @@ class AnswerError(BilingualError, ValueError):
     code:
         Stable problem code: ``required``, ``not_an_option``, ``not_a_number``,
         ``not_an_integer``, ``number_too_long``, ``below_minimum``, ``above_maximum``,
-        ``too_long`` or ``control_characters``.
+        ``too_long``, ``control_characters`` or ``one_answer`` (several answers sent to
+        a question that takes one).
     question:
         Code of the question answered.
 
@@ -93,11 +100,14 @@ class AnswerError(BilingualError, ValueError):
         return f"{self.question}: {self.message('en')}"
 
 
-def parse_answer(question: Question, raw: str | None) -> Answer:
+def parse_answer(question: Question, raw: str | Sequence[str] | None) -> Answer:
     """Check one raw answer to ``question`` and return it normalised.
 
     Surrounding white space is ignored, and a blank answer is no answer.  Choices must
-    be one of the option values.  Numbers accept a dot or a comma as the decimal mark
+    be one of the option values.  A ``select_multiple`` answer is a string of option
+    values separated by white space or commas, or a list of them (what an HTML form's
+    checkboxes send); it is returned as the chosen values joined by one space, each
+    once, in the order of the question's options (as ODK stores it).  Numbers accept a dot or a comma as the decimal mark
     (``2,5``), no thousands separators, at most :data:`~.constants.MAX_NUMBER_DIGITS`
     digits; an integer question returns ``int``, a decimal one ``float``.  Text is
     returned in Unicode NFC form (Vietnamese typed on different keyboards arrives
@@ -114,7 +124,8 @@ def parse_answer(question: Question, raw: str | None) -> Answer:
     question:
         The question answered.
     raw:
-        The string the form sent, or ``None`` if the field was absent.
+        The string the form sent, or ``None`` if the field was absent; for a
+        ``select_multiple`` question also a list of strings.
 
     Returns
     -------
@@ -125,7 +136,24 @@ def parse_answer(question: Question, raw: str | None) -> Answer:
     ------
     AnswerError
         If the answer is missing but required, or not acceptable.
+
+    Examples
+    --------
+    >>> from questionnaires.model import Option, Question
+    >>> from questionnaires.text import Label
+    >>> channels = Question("kenh", Kind.SELECT_MULTIPLE, Label("Kênh", "Channels"),
+    ...     options=tuple(Option(v, Label(v, v)) for v in ("a", "b", "c")))
+    >>> parse_answer(channels, ["c", "a"]), parse_answer(channels, "a, c a")
+    ('a c', 'a c')
+    >>> parse_answer(channels, []) is None
+    True
     """
+    if question.answer_kind is Kind.SELECT_MULTIPLE:
+        return _parse_multiple(question, raw)
+    if isinstance(raw, list | tuple) and len(raw) == 1:
+        raw = raw[0]
+    if not isinstance(raw, str | None):
+        raise AnswerError("one_answer", question.code)
     text = unicodedata.normalize("NFC", raw).strip() if raw is not None else ""
     if not text:
         if question.required:
@@ -144,6 +172,29 @@ def parse_answer(question: Question, raw: str | None) -> Answer:
     if len(text) > limit:
         raise AnswerError("too_long", question.code, max_length=limit)
     return text
+
+
+def _parse_multiple(question: Question, raw: str | Sequence[str] | None) -> str | None:
+    if raw is None:
+        items: list[str] = []
+    elif isinstance(raw, str):
+        items = [raw]
+    elif isinstance(raw, list | tuple) and all(isinstance(item, str) for item in raw):
+        items = list(raw)
+    else:
+        raise AnswerError("not_an_option", question.code)
+    chosen: set[str] = set()
+    for item in items:
+        chosen.update(_MULTIPLE_SEPARATOR_RE.split(unicodedata.normalize("NFC", item)))
+    chosen.discard("")
+    if not chosen:
+        if question.required:
+            raise AnswerError("required", question.code)
+        return None
+    values = [option.value for option in question.options]
+    if not chosen.issubset(values):
+        raise AnswerError("not_an_option", question.code)
+    return " ".join(value for value in values if value in chosen)
 
 
 def _parse_number(question: Question, text: str) -> int | float:

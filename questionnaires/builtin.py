@@ -1,4 +1,5 @@
-"""The questionnaires shipped with the package: the six forms of Lai Châu's 2020 plan.
+"""The questionnaires shipped with the package: the six forms of Lai Châu's 2020 plan
+and the citizens' and organisations' satisfaction form of its separate round (HL-01).
 
 They live in ``questionnaires/forms/<code>.yaml``; their criterion codes are listed in
 ``questionnaires/forms/README.md``.
@@ -15,15 +16,16 @@ from .model import Form
 from .problems import ProblemList
 
 #: Codes of the built-in forms, in the order of the plan: department level (CT), then
-#: district level (CH).
-BUILTIN_FORM_CODES: tuple[str, ...] = ("CT-01", "CT-02", "CT-03", "CH-01", "CH-02", "CH-03")
+#: district level (CH), then the citizens' satisfaction form (HL).
+BUILTIN_FORM_CODES: tuple[str, ...] = ("CT-01", "CT-02", "CT-03", "CH-01", "CH-02", "CH-03",
+                                       "HL-01")
 
 
 def builtin_form_codes() -> tuple[str, ...]:
     """The codes of the built-in forms, in a stable order.
 
     >>> builtin_form_codes()
-    ('CT-01', 'CT-02', 'CT-03', 'CH-01', 'CH-02', 'CH-03')
+    ('CT-01', 'CT-02', 'CT-03', 'CH-01', 'CH-02', 'CH-03', 'HL-01')
     """
     return BUILTIN_FORM_CODES
 

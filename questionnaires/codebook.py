@@ -43,7 +43,9 @@ def codebook(forms: Iterable[Form]) -> list[dict[str, Any]]:
         question is not scored), ``label`` (Vietnamese) and ``label_en``, ``options``
         (each ``{value, label, label_en, weight}``, where a ``None`` weight marks an
         answer without score such as "Không biết"; empty for number and text
-        questions) and ``required``.
+        questions) and ``required``.  The answer to a ``select_multiple`` question is
+        exported as the chosen option values joined by one space, in option order
+        (``truc_tiep truc_tuyen``); its options carry no weight.
 
     Examples
     --------

@@ -61,6 +61,10 @@ class Kind(StrEnum):
     NUMBER = "number"
     #: About the respondent (position, years in the post): a choice or a number.
     BACKGROUND = "background"
+    #: Any number of answers from a list of options (XLSForm ``select_multiple``), stored
+    #: as the chosen option values joined by one space, in the form's option order.
+    #: Never scored.
+    SELECT_MULTIPLE = "select_multiple"
 
 
 class Op(StrEnum):
@@ -136,6 +140,7 @@ XLSFORM_LANGUAGES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
 TYPE_BEGIN_GROUP = "begin_group"
 TYPE_END_GROUP = "end_group"
 TYPE_SELECT_ONE = "select_one"
+TYPE_SELECT_MULTIPLE = "select_multiple"
 TYPE_TEXT = "text"
 TYPE_INTEGER = "integer"
 TYPE_DECIMAL = "decimal"

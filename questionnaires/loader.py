@@ -319,7 +319,7 @@ class _FormReader:
         apply to it."""
         fields: dict[str, Any] = {}
         has_options = c.OPTIONS in raw or c.SCALE in raw
-        takes_options = kind in (Kind.CHOICE, Kind.UNIT_RATING) or (
+        takes_options = kind in (Kind.CHOICE, Kind.UNIT_RATING, Kind.SELECT_MULTIPLE) or (
             kind is Kind.BACKGROUND and has_options)
         numeric = kind is Kind.NUMBER or (kind is Kind.BACKGROUND and not has_options)
         scored = c.CRITERION in raw
@@ -330,7 +330,12 @@ class _FormReader:
         for key in not_for_kind:
             self.problems.at("key_not_for_kind", place, (*path, key), key=key, kind=kind)
         if takes_options:
-            fields[c.OPTIONS] = self._question_options(raw, kind, path, place, scored)
+            options = self._question_options(raw, kind, path, place,
+                                             scored and kind is not Kind.SELECT_MULTIPLE)
+            if kind is Kind.SELECT_MULTIPLE:
+                # Never scored: a weight (from a shared scale, say) would mean nothing.
+                options = tuple(Option(o.value, o.label) for o in options)
+            fields[c.OPTIONS] = options
         if numeric:
             integer = self._bool(raw, c.INTEGER, path, place, default=True)
             fields[c.INTEGER] = integer
@@ -442,12 +447,13 @@ class _FormReader:
             self.problems.at("relevant_on_text", place, (*path, c.QUESTION),
                              question=target.code)
             return None
-        if answer_kind is Kind.CHOICE and op in c.ORDERING_OPS:
+        takes_options = target.takes_options
+        if takes_options and op in c.ORDERING_OPS:
             self.problems.at("relevant_ordering", place, (*path, c.OP), op=op)
             return None
         checked: list[ConditionValue] = []
         for value in values:
-            if answer_kind is Kind.CHOICE:
+            if takes_options:
                 text = _code_text(value)
                 if text is None or not any(o.value == text for o in target.options):
                     self.problems.at("relevant_not_an_option", place, (*path, c.VALUE),

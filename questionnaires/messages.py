@@ -130,11 +130,15 @@ FILE_PROBLEMS: dict[str, tuple[str, str]] = {
     "xlsform_missing_sheet": ("thiếu trang tính '{sheet}'", "the sheet '{sheet}' is missing"),
     "xlsform_missing_column": ("thiếu cột '{column}'", "the column '{column}' is missing"),
     "xlsform_unsupported_type": ("loại '{type}' nằm ngoài phần XLSForm được hỗ trợ (hỗ trợ: "
-                                 "select_one, text, integer, decimal, note, begin_group, "
-                                 "end_group)",
+                                 "select_one, select_multiple, text, integer, decimal, note, "
+                                 "begin_group, end_group)",
                                  "the type '{type}' is outside the supported XLSForm subset "
-                                 "(supported: select_one, text, integer, decimal, note, "
-                                 "begin_group, end_group)"),
+                                 "(supported: select_one, select_multiple, text, integer, "
+                                 "decimal, note, begin_group, end_group)"),
+    "xlsform_missing_language": ("trang '{sheet}' không có cột nhãn {lang_vi} (ví dụ "
+                                 "'{column}'); mọi nhãn phải có cả tiếng Việt và tiếng Anh",
+                                 "the sheet '{sheet}' has no {lang_en} label column (such as "
+                                 "'{column}'); every label needs both Vietnamese and English"),
     "xlsform_unsupported_column": ("cột '{column}' không được hỗ trợ; hãy để trống",
                                    "the column '{column}' is not supported; leave it empty"),
     "xlsform_nested_group": ("nhóm lồng trong nhóm không được hỗ trợ",

@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -70,15 +70,23 @@ class Condition:
         numbers written as strings are accepted too.  An unanswered question (absent,
         ``None`` or ``""``) behaves as in XLSForm / ODK: ``!=`` is met, every other
         operator is not.  For a ``unit_rating`` question, pass the answers given for the
-        unit at hand.
+        unit at hand.  For a ``select_multiple`` answer (the chosen values joined by
+        white space, or a list of them), ``=`` and ``in`` are met when one of the
+        condition's values is among the chosen ones (XLSForm ``selected()``), ``!=`` when
+        none is.
 
         >>> cond = Condition("q03", Op.EQ, "co")
         >>> cond.is_met({"q03": "co"}), cond.is_met({"q03": "khong"}), cond.is_met({})
         (True, False, False)
         >>> Condition("q05", Op.GE, 3).is_met({"q05": 4})
         True
+        >>> channels = Condition("kenh", Op.EQ, "truc_tuyen")
+        >>> channels.is_met({"kenh": "truc_tiep truc_tuyen"}), channels.is_met({"kenh": "khac"})
+        (True, False)
         """
         answer = answers.get(self.question)
+        if isinstance(answer, list | tuple):
+            answer = " ".join(str(item) for item in answer)
         if answer is None or answer == "":
             return self.op is Op.NE
         values = self.value if isinstance(self.value, tuple) else (self.value,)
@@ -111,7 +119,9 @@ def _as_number(answer: object) -> float:
 
 def _equal(answer: object, value: ConditionValue) -> bool:
     if isinstance(value, str):
-        return str(answer) == value
+        # Option values hold no white space, so a single choice splits into itself and a
+        # select_multiple answer into its chosen values.
+        return value in str(answer).split()
     return _as_number(answer) == value
 
 
@@ -120,9 +130,9 @@ class Question:
     """One question.
 
     Only the fields that apply to the question's kind are meaningful: ``options`` for
-    choices (``choice``, ``unit_rating``, a choice ``background``), ``minimum``,
-    ``maximum`` and ``integer`` for numbers (``number``, a numeric ``background``),
-    ``max_length`` for ``text``.  ``criterion`` is the sub-criterion code a scored
+    choices (``choice``, ``unit_rating``, ``select_multiple``, a choice ``background``),
+    ``minimum``, ``maximum`` and ``integer`` for numbers (``number``, a numeric
+    ``background``), ``max_length`` for ``text``.  ``criterion`` is the sub-criterion code a scored
     question feeds; ``None`` for an unscored one.
     """
 
@@ -140,14 +150,20 @@ class Question:
 
     @property
     def answer_kind(self) -> Kind:
-        """The kind of answer taken: :attr:`Kind.CHOICE`, :attr:`Kind.NUMBER` or
-        :attr:`Kind.TEXT` (a ``unit_rating`` takes a choice per unit; a ``background``
-        question a choice or a number)."""
-        if self.kind is Kind.TEXT:
-            return Kind.TEXT
+        """The kind of answer taken: :attr:`Kind.CHOICE`, :attr:`Kind.SELECT_MULTIPLE`,
+        :attr:`Kind.NUMBER` or :attr:`Kind.TEXT` (a ``unit_rating`` takes a choice per
+        unit; a ``background`` question a choice or a number)."""
+        if self.kind is Kind.TEXT or self.kind is Kind.SELECT_MULTIPLE:
+            return self.kind
         if self.kind is Kind.NUMBER or (self.kind is Kind.BACKGROUND and not self.options):
             return Kind.NUMBER
         return Kind.CHOICE
+
+    @property
+    def takes_options(self) -> bool:
+        """Whether the answer is chosen among :attr:`options` (one or, for
+        ``select_multiple``, several)."""
+        return self.answer_kind is Kind.CHOICE or self.answer_kind is Kind.SELECT_MULTIPLE
 
     @property
     def scored(self) -> bool:
@@ -171,7 +187,7 @@ class Question:
                 return option
         raise KeyError(value)
 
-    def parse_answer(self, raw: str | None) -> Answer:
+    def parse_answer(self, raw: str | Sequence[str] | None) -> Answer:
         """Check one raw answer and return it normalised; see
         :func:`questionnaires.answers.parse_answer`.
 
@@ -194,7 +210,7 @@ class Question:
             c.REQUIRED: self.required,
         }
         answer_kind = self.answer_kind
-        if answer_kind is Kind.CHOICE:
+        if answer_kind is Kind.CHOICE or answer_kind is Kind.SELECT_MULTIPLE:
             out[c.OPTIONS] = [option.to_dict() for option in self.options]
         elif answer_kind is Kind.NUMBER:
             if self.minimum is not None:

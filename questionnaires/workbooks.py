@@ -52,6 +52,7 @@ Vietnamese and English.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import os
@@ -333,6 +334,64 @@ def open_workbook(source: WorkbookSource | CheckedWorkbook, *, what: str,
     checked = check_workbook(source, what=what, limits=limits)
     with _guarded(checked):
         return _load(checked, read_only=read_only, data_only=data_only)
+
+
+def workbook_modified(checked: CheckedWorkbook) -> dt.datetime | None:
+    """When the workbook was last saved, as its own properties say (``dcterms:modified``
+    in ``docProps/core.xml``, which Excel, LibreOffice and openpyxl write).
+
+    The date travels with the file, unlike the file system's modification time.
+
+    Parameters
+    ----------
+    checked:
+        A workbook that passed :func:`check_workbook`.
+
+    Returns
+    -------
+    datetime.datetime or None
+        ``None`` when the workbook does not say, or says it in a form that cannot be
+        read (never an error: the date is a convenience).
+
+    Examples
+    --------
+    >>> import io, openpyxl
+    >>> buffer = io.BytesIO()
+    >>> openpyxl.Workbook().save(buffer)  # openpyxl stamps the time of saving
+    >>> saved = workbook_modified(check_workbook(buffer.getvalue(), what="demo.xlsx"))
+    >>> abs(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - saved) < dt.timedelta(hours=1)
+    True
+    """
+    found: list[str] = []
+
+    class Modified(_Handler):
+        inside = False
+
+        def start(self, name: str, attrs: dict[str, str]) -> None:
+            self.inside = name.rpartition(" ")[2] == "modified"
+
+        def end(self, name: str) -> None:
+            if self.inside:
+                raise _StopScan
+            self.inside = False
+
+        def text(self, data: str) -> None:
+            if self.inside:
+                found.append(data)
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(checked.data)) as archive:
+            info = archive.getinfo("docProps/core.xml")
+            if info.file_size > _NAMING_PART_BYTES:
+                return None
+            _scan(archive, info, lambda root: Modified())
+        text = "".join(found).strip()
+        modified = dt.datetime.fromisoformat(text) if text else None
+    except (_Refusal, ValueError, *_ZIP_ERRORS):
+        return None
+    if modified is not None and modified.tzinfo is not None:
+        modified = modified.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return modified
 
 
 # == loading ===========================================================================
@@ -1023,4 +1082,5 @@ __all__ = [
     "check_workbook",
     "open_workbook",
     "read_sheets",
+    "workbook_modified",
 ]

@@ -15,6 +15,9 @@ form code, version, title     ``settings``: ``form_id``, ``version``, ``form_tit
 introduction                  a ``note`` row named ``introduction`` before the first group
 section                       ``begin_group`` ... ``end_group``
 choice                        ``select_one <list>``
+select_multiple               ``select_multiple <list>``; a condition on it is written
+                              ``selected(${kenh}, 'a')`` (``not(selected(...))`` for
+                              ``!=``)
 unit_rating                   ``select_one <list>`` with ``par_kind`` = ``unit_rating``
 background                    ``select_one``, ``integer`` or ``decimal`` with
                               ``par_kind`` = ``background``
@@ -32,27 +35,40 @@ labels                        ``label::Vietnamese (vi)``, ``label::English (en)`
 ============================  ==========================================================
 
 Reading accepts the common subset of workbooks made with ODK or Kobo as well: the types
-``select_one``, ``text``, ``integer``, ``decimal``, ``note`` and groups (not nested);
-``required`` as yes/no; ``relevant`` comparing one question with one value (or ``=``
-comparisons of one question joined by ``or``, also written ``selected(${q}, 'v')``);
-``constraint`` as above.  Columns such as ``hint``, ``appearance`` and messages are
-ignored.  Metadata rows (``start``, ``end``, ``deviceid`` ...) are dropped: the
-service records none of them.  Notes before the first question become the introduction;
-other notes (display-only text) are dropped.  Questions outside any group are put into
-sections ``s1``, ``s2`` ...  Anything else (``select_multiple``, ``repeat``,
-``calculate``, ``geopoint``, ``calculation``, ``choice_filter``, complex expressions
-...) is refused with a problem naming the sheet and row (``survey!14``).  Every label
-must be given in Vietnamese and English: a plain ``label`` column counts as the
-``default_language`` of the settings (Vietnamese if none is set).
+``select_one``, ``select_multiple``, ``text``, ``integer``, ``decimal``, ``note`` and
+groups (not nested); ``required`` as yes/no; ``relevant`` comparing one question with
+one value (or ``=`` comparisons of one question joined by ``or``, also written
+``selected(${q}, 'v')``, and ``not(selected(${q}, 'v'))``); ``constraint`` as above.
+Columns such as ``hint``, ``appearance`` and messages are ignored.  Metadata rows
+(``start``, ``end``, ``deviceid`` ...) are dropped: the service records none of them.
+Notes before the first question become the introduction; other notes (display-only
+text) are dropped.  Questions outside any group are put into sections ``s1``, ``s2``
+...  Anything else (``repeat``, ``calculate``, ``geopoint``, ``calculation``,
+``choice_filter``, complex expressions ...) is refused with a problem naming the sheet
+and row (``survey!14``).
+
+The ``settings`` sheet is optional, and so is each of its columns, as in XLSForm:
+without ``form_id`` the form code is the file name (``Phieu_HL.xlsx`` gives
+``Phieu_HL``); without ``version``, the time the workbook was last saved as its own
+properties say (``202403150930``), or else the start of the SHA-256 of the file; without
+``form_title``, the file name.  XLSForm has no translated title: ``form_title`` serves
+both languages unless ``par_title_en`` gives the English one.  Every other label must be
+given in Vietnamese and English: a plain ``label`` column counts as the
+``default_language`` of the settings (Vietnamese if none is set), and a sheet without
+any label column in one of the languages is refused with one problem saying so.  An old
+Excel 97-2003 file (``.xls``) is refused with a message asking to save it as ``.xlsx``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from os import PathLike
+from pathlib import PurePath
 from typing import IO, Any
 
 import openpyxl
@@ -64,7 +80,15 @@ from .loader import form_from_dict
 from .messages import FILE_PROBLEMS
 from .model import Condition, ConditionValue, Form, Label, Option, Question
 from .problems import LANGUAGES, Path, ProblemList
-from .workbooks import DEFAULT_LIMITS, WorkbookLimits, WorkbookSource, read_sheets
+from .workbooks import (
+    DEFAULT_LIMITS,
+    CheckedWorkbook,
+    WorkbookLimits,
+    WorkbookSource,
+    check_workbook,
+    read_sheets,
+    workbook_modified,
+)
 
 #: Where a workbook is read from or written to: a file name or a binary file object.
 WorkbookTarget = str | PathLike[str] | IO[bytes]
@@ -82,11 +106,14 @@ _IMPLICIT_SECTION_TITLE = {"vi": "Câu hỏi", "en": "Questions"}
 #: The question kinds each XLSForm type can carry, the first being the default.
 _KINDS_BY_TYPE: dict[str, tuple[Kind, ...]] = {
     c.TYPE_SELECT_ONE: (Kind.CHOICE, Kind.UNIT_RATING, Kind.BACKGROUND),
+    c.TYPE_SELECT_MULTIPLE: (Kind.SELECT_MULTIPLE,),
     c.TYPE_INTEGER: (Kind.NUMBER, Kind.BACKGROUND),
     c.TYPE_DECIMAL: (Kind.NUMBER, Kind.BACKGROUND),
     c.TYPE_TEXT: (Kind.TEXT,),
 }
 
+#: How each language is named in the Vietnamese and in the English messages.
+_LANGUAGE_NAMES = {"vi": ("tiếng Việt", "Vietnamese"), "en": ("tiếng Anh", "English")}
 _LANGUAGE_ALIASES = {
     "vi": "vi", "vie": "vi", "vietnamese": "vi", "tiếng việt": "vi",
     "en": "en", "eng": "en", "english": "en", "tiếng anh": "en",
@@ -112,6 +139,8 @@ _COMPARISON_RE = re.compile(
 #: ``selected(${q}, literal)``, groups ``sq`` and ``ss1``/``ss2``/``snum``.
 _SELECTED_RE = re.compile(
     rf"\s*selected\(\s*{_reference('s')}\s*,\s*{_literal_pattern('s')}\s*\)\s*")
+#: ``not(selected(${q}, literal))``: the value is not among those chosen.
+_NOT_SELECTED_RE = re.compile(rf"\s*not\(\s*{_SELECTED_RE.pattern}\s*\)\s*")
 _OR_RE = re.compile(r"or\b")
 _BOUND_RE = re.compile(rf"\.\s*(?P<op>>=|<=)\s*(?P<num>{_NUMBER})")
 _LENGTH_RE = re.compile(r"string-length\(\s*\.\s*\)\s*<=\s*(?P<num>[0-9]+)")
@@ -154,7 +183,7 @@ def _choice_lists(form: Form) -> dict[tuple[Option, ...], str]:
     """One list per distinct set of options, named after the first question using it."""
     lists: dict[tuple[Option, ...], str] = {}
     for question in form.questions():
-        if question.answer_kind is Kind.CHOICE:
+        if question.takes_options:
             lists.setdefault(question.options, question.code)
     return lists
 
@@ -168,15 +197,17 @@ def _survey_rows(form: Form,
         yield {c.COL_TYPE: c.TYPE_BEGIN_GROUP, c.COL_NAME: section.code,
                **_label_cells(section.title)}
         for question in section.questions:
-            yield _question_row(question, lists)
+            yield _question_row(form, question, lists)
         yield {c.COL_TYPE: c.TYPE_END_GROUP}
 
 
-def _question_row(question: Question,
+def _question_row(form: Form, question: Question,
                   lists: Mapping[tuple[Option, ...], str]) -> dict[str, Any]:
     answer_kind = question.answer_kind
     if answer_kind is Kind.CHOICE:
         type_ = f"{c.TYPE_SELECT_ONE} {lists[question.options]}"
+    elif answer_kind is Kind.SELECT_MULTIPLE:
+        type_ = f"{c.TYPE_SELECT_MULTIPLE} {lists[question.options]}"
     elif answer_kind is Kind.NUMBER:
         type_ = c.TYPE_INTEGER if question.integer else c.TYPE_DECIMAL
     else:
@@ -186,8 +217,10 @@ def _question_row(question: Question,
         c.COL_NAME: question.code,
         **_label_cells(question.label),
         c.COL_REQUIRED: "yes" if question.required else None,
-        c.COL_RELEVANT: (relevant_expression(question.relevant)
-                         if question.relevant is not None else None),
+        c.COL_RELEVANT: (relevant_expression(
+            question.relevant,
+            multiple=form.question(question.relevant.question).kind is Kind.SELECT_MULTIPLE)
+            if question.relevant is not None else None),
         c.COL_CONSTRAINT: _constraint_expression(question),
         c.COL_PAR_KIND: (question.kind.value
                          if question.kind in (Kind.UNIT_RATING, Kind.BACKGROUND) else None),
@@ -206,15 +239,26 @@ def _label_cells(label: Label) -> dict[str, str]:
     return {_LABEL_COLUMNS[lang]: label.get(lang) for lang in LANGUAGES}
 
 
-def relevant_expression(condition: Condition) -> str:
+def relevant_expression(condition: Condition, *, multiple: bool = False) -> str:
     """The XLSForm ``relevant`` expression of a condition.
+
+    ``multiple``: the condition is on a ``select_multiple`` question, whose answer holds
+    several values: ``=`` and ``in`` are written with ``selected()``, ``!=`` with
+    ``not(selected())``.
 
     >>> relevant_expression(Condition("q03", Op.IN, ("a", "b")))
     "${q03} = 'a' or ${q03} = 'b'"
     >>> relevant_expression(Condition("q05", Op.GE, 2.5))
     '${q05} >= 2.5'
+    >>> relevant_expression(Condition("kenh", Op.NE, "khac"), multiple=True)
+    "not(selected(${kenh}, 'khac'))"
     """
     reference = f"${{{condition.question}}}"
+    if multiple:
+        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+        expression = " or ".join(f"selected({reference}, {_literal(value)})"
+                                 for value in values)
+        return f"not({expression})" if condition.op is Op.NE else expression
     if isinstance(condition.value, tuple):
         return " or ".join(f"{reference} = {_literal(value)}" for value in condition.value)
     return f"{reference} {condition.op.value} {_literal(condition.value)}"
@@ -300,12 +344,41 @@ def from_xlsform(source: WorkbookSource, *, limits: WorkbookLimits = DEFAULT_LIM
                                                                            "XLSForm")
     name = name if isinstance(name, str) else "XLSForm"
     problems = ProblemList(FILE_PROBLEMS, source=name)
+    checked = check_workbook(source, what=name, limits=limits)
     sheets = {sheet.title.strip().lower(): _sheet_rows(sheet.rows)
-              for sheet in read_sheets(source, what=name, limits=limits)}
-    reader = _WorkbookReader(sheets, problems)
+              for sheet in read_sheets(checked, what=name, limits=limits)}
+    reader = _WorkbookReader(sheets, problems, _file_defaults(name, checked))
     data = reader.document()
     problems.raise_if_any(name)
     return form_from_dict(data, source=name, lines=reader.lines)
+
+
+def _file_defaults(name: str, checked: CheckedWorkbook) -> dict[str, str]:
+    """The form code, version and title a workbook without settings gets from its file.
+
+    The code is the file name without its extension, made a valid form code; the
+    version the time the workbook was last saved, as its own properties say
+    (``202403150930``), or else the start of the SHA-256 of its bytes; the title the
+    file name without its extension.
+    """
+    stem = unicodedata.normalize("NFC", PurePath(name).stem).strip() or "XLSForm"
+    modified = workbook_modified(checked)
+    version = (f"{modified:%Y%m%d%H%M}" if modified is not None
+               else hashlib.sha256(checked.data).hexdigest()[:12])
+    return {c.CODE: form_code_from_name(stem), c.VERSION: version, c.TITLE: stem}
+
+
+def form_code_from_name(name: str) -> str:
+    """A valid form code made from a file name: letters without diacritics, digits and
+    ``_ . -``, at most 40 characters; ``xlsform`` if nothing is left.
+
+    >>> form_code_from_name("Phiếu đánh giá (bản 2)"), form_code_from_name("???")
+    ('Phieu_danh_gia_ban_2', 'xlsform')
+    """
+    text = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    code = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_.-")[:40].rstrip("_.-")
+    return code if c.FORM_CODE_RE.fullmatch(code) else "xlsform"
 
 
 def _sheet_rows(values: Iterable[tuple[Any, ...]]) -> list[_Row]:
@@ -345,9 +418,11 @@ def _language(spec: str) -> str | None:
 class _WorkbookReader:
     """Turns the rows of a workbook into a questionnaire document for the loader."""
 
-    def __init__(self, sheets: Mapping[str, list[_Row]], problems: ProblemList):
+    def __init__(self, sheets: Mapping[str, list[_Row]], problems: ProblemList,
+                 defaults: Mapping[str, str]):
         self.sheets = sheets
         self.problems = problems
+        self.defaults = defaults
         #: Line (survey row) of each section and question, by document path.
         self.lines: dict[Path, int] = {}
         self.default_language = "vi"
@@ -356,6 +431,8 @@ class _WorkbookReader:
         settings = self._settings()
         lists = self._choice_lists()
         survey = self._sheet(c.SHEET_SURVEY, (c.COL_TYPE, c.COL_NAME))
+        for sheet in (c.SHEET_SURVEY, c.SHEET_CHOICES):
+            self._check_languages(sheet)
         introduction, sections = self._survey(survey, lists)
         data: dict[str, Any] = {c.FORMAT: c.FORMAT_VERSION, **settings}
         if introduction:
@@ -374,16 +451,40 @@ class _WorkbookReader:
         return rows[1:]
 
     def _settings(self) -> dict[str, Any]:
-        columns = (c.SETTING_FORM_ID, c.SETTING_VERSION, c.SETTING_FORM_TITLE,
-                   c.SETTING_TITLE_EN)
-        rows = self._sheet(c.SHEET_SETTINGS, columns)
+        # The settings sheet and each of its columns are optional (as in XLSForm): what
+        # is missing comes from the file (see _file_defaults).  XLSForm has no
+        # translated title, so one title serves both languages unless par_title_en
+        # gives the English one.
+        rows = self.sheets.get(c.SHEET_SETTINGS, [])[1:]
         row = rows[0] if rows else _Row(2, {})
         self.default_language = _language(row.text(c.SETTING_DEFAULT_LANGUAGE)) or "vi"
-        title = {self.default_language: row.text(c.SETTING_FORM_TITLE)}
+        text = row.text(c.SETTING_FORM_TITLE) or self.defaults[c.TITLE]
+        title = {self.default_language: text}
         if row.text(c.SETTING_TITLE_EN):
             title["en"] = row.text(c.SETTING_TITLE_EN)
-        return {c.CODE: row.text(c.SETTING_FORM_ID), c.VERSION: row.text(c.SETTING_VERSION),
+        for lang in LANGUAGES:
+            title.setdefault(lang, text)
+        return {c.CODE: row.text(c.SETTING_FORM_ID) or self.defaults[c.CODE],
+                c.VERSION: row.text(c.SETTING_VERSION) or self.defaults[c.VERSION],
                 c.TITLE: title}
+
+    def _check_languages(self, sheet: str) -> None:
+        """One problem for a sheet with no label column in a language, rather than one
+        for every label."""
+        rows = self.sheets.get(sheet)
+        if not rows or len(rows) < 2:
+            return
+        found = set()
+        for column in rows[0].cells:
+            base, separator, spec = column.partition("::")
+            if base == c.COL_LABEL:
+                found.add(_language(spec) if separator else self.default_language)
+        for lang in LANGUAGES:
+            if lang not in found:
+                lang_vi, lang_en = _LANGUAGE_NAMES[lang]
+                self.problems.add("xlsform_missing_language", f"{sheet}!1", sheet=sheet,
+                                  column=_LABEL_COLUMNS[lang], lang_vi=lang_vi,
+                                  lang_en=lang_en)
 
     def _labels(self, row: _Row) -> dict[str, str]:
         labels: dict[str, str] = {}
@@ -487,7 +588,7 @@ class _WorkbookReader:
         question: dict[str, Any] = {c.CODE: row.text(c.COL_NAME), c.KIND: kind,
                                     c.LABEL: self._labels(row),
                                     c.REQUIRED: self._required(row, place)}
-        if base == c.TYPE_SELECT_ONE:
+        if base in (c.TYPE_SELECT_ONE, c.TYPE_SELECT_MULTIPLE):
             if list_name not in lists:
                 self.problems.add("xlsform_unknown_list", place, list=list_name)
             else:
@@ -557,9 +658,10 @@ class _WorkbookReader:
 def _split_type(type_text: str) -> tuple[str, str | None]:
     """``"select_one yes_no"`` -> ``("select_one", "yes_no")``; ``"begin group"`` ->
     ``("begin_group", None)``."""
-    match = re.fullmatch(r"select[ _]one (\S+)", type_text)
+    match = re.fullmatch(r"select[ _](one|multiple) (\S+)", type_text)
     if match:
-        return c.TYPE_SELECT_ONE, match.group(1)
+        kind = c.TYPE_SELECT_ONE if match.group(1) == "one" else c.TYPE_SELECT_MULTIPLE
+        return kind, match.group(2)
     if re.fullmatch(r"(begin|end) group", type_text):
         return type_text.replace(" ", "_"), None
     return type_text, None
@@ -568,6 +670,8 @@ def _split_type(type_text: str) -> tuple[str, str | None]:
 def _parse_relevant(expression: str) -> list[tuple[str, str, ConditionValue]] | None:
     """The comparisons of ``cmp or cmp or ...``, each ``(question, op, value)``; ``None``
     if the expression is anything else."""
+    if match := _NOT_SELECTED_RE.fullmatch(expression):
+        return [(match["sq"], Op.NE.value, _literal_value(match, "s"))]
     comparisons: list[tuple[str, str, ConditionValue]] = []
     position = 0
     while True:

@@ -197,8 +197,18 @@ def round_list() -> None:
 forms = AppGroup("forms", help="Questionnaires: XLSForm interchange and checks.")
 
 
+#: How a workbook file starts: a zip archive (.xlsx) or an OLE2 file (an old .xls, which
+#: the XLSForm reader refuses with a message saying how to save it as .xlsx).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
 def _read_form(path: str) -> questionnaires.Form:
-    if path.lower().endswith((".xlsx", ".xlsm")):
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        head = b""  # the readers below report an unreadable file
+    if path.lower().endswith((".xlsx", ".xlsm", ".xls")) or head.startswith(_WORKBOOK_MAGIC):
         return questionnaires.from_xlsform(path)
     return questionnaires.load_form(path)
 

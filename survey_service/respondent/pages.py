@@ -169,7 +169,19 @@ def field_suffix(page: Page, *, all_on_one: bool = False) -> str:
     return f"@{page.unit.code}" if all_on_one and page.unit is not None else ""
 
 
-def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, Any],
+def _sent(form_data: Mapping[str, Any], name: str, question: Question) -> str | list[str] | None:
+    """What the form sent for one question: the text of its field, or for a
+    ``select_multiple`` the values of its ticked boxes (several fields of one name)."""
+    if question.answer_kind is not Kind.SELECT_MULTIPLE:
+        return form_data.get(name)
+    getlist = getattr(form_data, "getlist", None)
+    if getlist is not None:
+        return [str(value) for value in getlist(name)]
+    value = form_data.get(name)
+    return value if value is None or isinstance(value, str) else [str(v) for v in value]
+
+
+def read_page(page: Page, form_data: Mapping[str, Any], answers: Mapping[str, Any],
               suffix: str = "") -> PageInput:
     """Check the answers sent for ``page`` (field name = question code + ``suffix``).
 
@@ -182,7 +194,9 @@ def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, An
     what a respondent (or staff keying in a paper form) types: a text with a control
     character (a NUL, a vertical tab pasted from a word processor) is refused with a
     message, and shown again without it (:func:`~questionnaires.answers.clean_text`),
-    so that sending the page once more stores the text as it is then shown.
+    so that sending the page once more stores the text as it is then shown.  The boxes
+    of a ``select_multiple`` question share its field name; they are read with
+    ``getlist`` and shown again as the values joined by spaces.
     """
     values: dict[str, Any] = {}
     raw: dict[str, str] = {}
@@ -191,8 +205,11 @@ def read_page(page: Page, form_data: Mapping[str, str], answers: Mapping[str, An
     merged = dict(answers)
     for question in page.questions():
         key = answer_key(question, page.unit)
-        text = form_data.get(question.code + suffix)
-        if text is not None:
+        text = _sent(form_data, question.code + suffix, question)
+        if isinstance(text, list):
+            if text:
+                raw[question.code] = " ".join(clean_text(value) for value in text)
+        elif text is not None:
             raw[question.code] = clean_text(text)
         if unknown_unit:
             values[key] = dont_know_value(question)

@@ -1,4 +1,4 @@
-"""The six built-in forms of the 2020 Lai Châu plan."""
+"""The built-in forms: the six of the 2020 Lai Châu plan and the citizens' form HL-01."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from questionnaires import (
     load_form,
 )
 
-CODES = ("CT-01", "CT-02", "CT-03", "CH-01", "CH-02", "CH-03")
+#: The forms of the PAR index survey, then the citizens' satisfaction form.
+PAR_CODES = ("CT-01", "CT-02", "CT-03", "CH-01", "CH-02", "CH-03")
+CODES = (*PAR_CODES, "HL-01")
 FORMS_DIR = Path(str(resources.files("questionnaires") / "forms"))
 #: Forms answered about other units, question by question (matrix), and about the
 #: respondent's own unit (plain choices); CH-01 is a matrix of one unit.
@@ -64,7 +66,7 @@ def test_unknown_builtin_form():
     assert "CT-01" in info.value.problems[0].message("en")
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_introduction_has_the_header_and_promises_anonymity(forms, code):
     introduction = forms[code].introduction
     assert introduction is not None
@@ -76,7 +78,7 @@ def test_introduction_has_the_header_and_promises_anonymity(forms, code):
         assert "device" in text or "thiết bị" in text
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_size_and_background(forms, code):
     form = forms[code]
     scored = list(form.scored_questions())
@@ -86,7 +88,7 @@ def test_size_and_background(forms, code):
     assert all(not q.scored and q.answer_kind is Kind.CHOICE for q in background)
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_who_rates_what(forms, code):
     for question in forms[code].scored_questions():
         if code in MATRIX_FORMS:
@@ -97,7 +99,7 @@ def test_who_rates_what(forms, code):
             assert question.kind is Kind.CHOICE
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_scored_questions_offer_dont_know(forms, code):
     for question in forms[code].scored_questions():
         weights = {o.value: o.weight for o in question.options}
@@ -110,7 +112,7 @@ def test_scored_questions_offer_dont_know(forms, code):
         assert min(w for w in weights.values() if w is not None) == 0.0
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_default_weights(forms, code):
     for question in forms[code].scored_questions():
         values = {o.value for o in question.options}
@@ -119,7 +121,7 @@ def test_default_weights(forms, code):
                 assert {o.value: o.weight for o in question.options} == scale
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_criterion_codes(forms, code):
     for criterion in forms[code].criteria():
         match = re.fullmatch(r"TC([1-8])\.[1-9]", criterion)
@@ -128,7 +130,7 @@ def test_criterion_codes(forms, code):
             assert code.startswith("CH"), "impact (area 8) is rated for districts only"
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", PAR_CODES)
 def test_vietnamese_labels_have_diacritics(forms, code):
     form = forms[code]
     labels = [form.title, *(s.title for s in form.sections),
@@ -167,3 +169,52 @@ def test_shared_criteria_across_forms(forms):
     # CT-03 (staff attitude).
     staff = {f.code for f in forms.values() if "TC5.4" in f.criteria()}
     assert {"CT-01", "CT-03"} <= staff
+
+
+# -- the citizens' and organisations' satisfaction form --------------------------------
+
+SATISFACTION_AREAS = ["tiep_can", "thu_tuc", "cong_chuc", "ket_qua", "phan_anh"]
+SATISFACTION_SCALE = {"1": 0.0, "2": 0.25, "3": 0.5, "4": 0.75, "5": 1.0, "kb": None}
+
+
+def test_citizens_form_areas_and_scale(forms):
+    form = forms["HL-01"]
+    assert form.title.vi == ("Phiếu khảo sát sự hài lòng của người dân, tổ chức đối với sự "
+                             "phục vụ của cơ quan hành chính nhà nước")
+    assert [s.code for s in form.sections] == [*SATISFACTION_AREAS, "thong_tin"]
+    assert form.criteria() == ()  # no part of the PAR index in the 2020 rules
+    for section in form.sections[:5]:
+        ratings = [q for q in section.questions if q.kind is Kind.UNIT_RATING]
+        assert 3 <= len(ratings) <= 5, section.code
+        for question in ratings:
+            assert {o.value: o.weight for o in question.options} == SATISFACTION_SCALE
+            assert [o.label.vi for o in question.options] == [
+                "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng",
+                "Rất hài lòng", "Không biết"]
+            assert "{unit}" in question.label.vi and "{unit}" in question.label.en
+            assert question.required
+
+
+def test_citizens_form_channels_and_background(forms):
+    form = forms["HL-01"]
+    channels = form.question("kenh")
+    assert channels.kind is Kind.SELECT_MULTIPLE
+    assert channels.answer_kind is Kind.SELECT_MULTIPLE and not channels.scored
+    assert [o.value for o in channels.options] == ["truc_tiep", "buu_chinh", "truc_tuyen",
+                                                   "khac"]
+    assert channels.parse_answer(["truc_tuyen", "truc_tiep"]) == "truc_tiep truc_tuyen"
+    background = [q for q in form.questions() if q.kind is Kind.BACKGROUND]
+    assert [q.label.en for q in background] == [
+        "You answer this form as", "Sex", "Age", "Education", "Ethnic group", "Occupation"]
+    ethnic = [o.label.vi for o in form.question("b5").options]
+    assert ethnic == ["Kinh", "Thái", "Mông", "Dao", "Hà Nhì", "Giáy", "Lự", "Dân tộc khác"]
+    introduction = form.introduction
+    assert introduction is not None
+    assert "ẩn danh" in introduction.vi and "anonymous" in introduction.en
+
+
+def test_citizens_form_labels_have_diacritics(forms):
+    form = forms["HL-01"]
+    for question in form.questions():
+        assert not question.label.vi.isascii(), question.code
+        assert question.label.en != question.label.vi

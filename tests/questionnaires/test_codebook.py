@@ -65,8 +65,17 @@ def test_scored_entries_have_weighted_options(entries):
 
 def test_unscored_entries(entries):
     unscored = [e for e in entries if not e["criterion"]]
-    assert {e["kind"] for e in unscored} == {"background", "text"}
+    par_unscored = [e for e in unscored if e["form"] != "HL-01"]
+    assert {e["kind"] for e in par_unscored} == {"background", "text"}
     assert all(e["options"] == [] for e in unscored if e["kind"] == "text")
+    # The citizens' form feeds no criterion: its ratings count in the satisfaction index.
+    citizens = [e for e in entries if e["form"] == "HL-01"]
+    assert citizens and all(e in unscored for e in citizens)
+    assert {e["kind"] for e in citizens} == {"unit_rating", "select_multiple", "background"}
+    channels = next(e for e in citizens if e["kind"] == "select_multiple")
+    assert [o["value"] for o in channels["options"]] == ["truc_tiep", "buu_chinh",
+                                                         "truc_tuyen", "khac"]
+    assert all(o["weight"] is None for o in channels["options"])
 
 
 def test_codebook_is_deterministic(forms, entries):
@@ -86,7 +95,7 @@ def test_rows_one_per_option(entries, forms):
         "label_en": kem[0]["label_en"], "required": True, "option_value": "kem",
         "option_label": "Kém", "option_label_en": "Poor", "weight": 0.0}]
     text_rows = [r for r in rows if r["kind"] == "text"]
-    assert len(text_rows) == len(forms)
+    assert len(text_rows) == len([f for f in forms if f.code != "HL-01"])
     assert all(r["option_value"] == "" and r["weight"] is None for r in text_rows)
 
 

@@ -71,9 +71,9 @@ def question(draw: st.DrawFn, code: str, earlier: list[dict[str, Any]]) -> dict[
     out: dict[str, Any] = {"code": code, "kind": kind.value,
                            "label": draw(labels(unit=kind is Kind.UNIT_RATING)),
                            "required": draw(st.booleans())}
-    if kind in (Kind.CHOICE, Kind.UNIT_RATING) or (
+    if kind in (Kind.CHOICE, Kind.UNIT_RATING, Kind.SELECT_MULTIPLE) or (
             kind is Kind.BACKGROUND and draw(st.booleans())):
-        scored = kind is not Kind.BACKGROUND and draw(st.booleans())
+        scored = kind in (Kind.CHOICE, Kind.UNIT_RATING) and draw(st.booleans())
         out["options"] = draw(options(scored))
         if scored:
             out["criterion"] = draw(st.from_regex(r"TC[1-8]\.[1-9]", fullmatch=True))

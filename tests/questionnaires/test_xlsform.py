@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +24,7 @@ from questionnaires import (
     load_form_text,
     to_xlsform,
 )
+from questionnaires.workbooks import check_workbook, workbook_modified
 
 
 def export(form: Form) -> bytes:
@@ -231,8 +234,8 @@ def survey_with(row: dict[str, Any]) -> tuple[list[list[Any]], int]:
 
 
 REFUSED_ROWS = [
-    pytest.param({"type": "select_multiple yn", "name": "b", "label::Vietnamese (vi)": "B",
-                  "label::English (en)": "B"}, "xlsform_unsupported_type", id="select-multiple"),
+    pytest.param({"type": "rank yn", "name": "b", "label::Vietnamese (vi)": "B",
+                  "label::English (en)": "B"}, "xlsform_unsupported_type", id="rank"),
     pytest.param({"type": "begin_repeat", "name": "r", "label::Vietnamese (vi)": "R",
                   "label::English (en)": "R"}, "xlsform_unsupported_type", id="repeat"),
     pytest.param({"type": "calculate", "name": "c", "calculation": "1 + 1"},
@@ -281,7 +284,7 @@ def test_outside_the_subset_is_refused_with_sheet_and_row(row, code):
 
 def test_every_refused_row_is_reported():
     rows = [BASE_SURVEY_HEADER,
-            ["select_multiple yn", "m", "M", "M"],
+            ["rank yn", "m", "M", "M"],
             ["begin_repeat", "r", "R", "R"],
             ["text", "t", "T", "T"],
             ["end_repeat"]]
@@ -292,7 +295,7 @@ def test_every_refused_row_is_reported():
         ("xlsform_unsupported_type", "survey!3"),
         ("xlsform_unsupported_type", "survey!5"),
     ]
-    assert "select_multiple" in info.value.problems[0].message("en")
+    assert "rank yn" in info.value.problems[0].message("en")
 
 
 def test_end_group_without_begin():
@@ -313,16 +316,112 @@ def test_unclosed_group():
         ("xlsform_group_not_closed", "survey!2")]
 
 
-def test_missing_settings_columns():
+def test_settings_without_version_or_english_title():
     rows, _ = survey_with({"type": "note", "name": "n", "label::Vietnamese (vi)": "N",
                            "label::English (en)": "N"})
     settings = [["form_title", "form_id"], ["Tiêu đề", "f"]]
+    data = workbook(rows, BASE_CHOICES, settings).getvalue()
+    form = from_xlsform(data)
+    assert form.code == "f"
+    # XLSForm has no translated title: the one title serves both languages.
+    assert (form.title.vi, form.title.en) == ("Tiêu đề", "Tiêu đề")
+    # The version is the time the workbook was saved (openpyxl stamps it, in UTC).
+    saved = workbook_modified(check_workbook(data, what="f"))
+    assert saved is not None and form.version == f"{saved:%Y%m%d%H%M}"
+    assert re.fullmatch(r"20[0-9]{10}", form.version)
+
+
+def test_without_settings_sheet_the_file_gives_code_version_and_title(tmp_path):
+    rows, _ = survey_with({"type": "note", "name": "n", "label::Vietnamese (vi)": "N",
+                           "label::English (en)": "N"})
+    path = tmp_path / "Phiếu đánh giá 2024.xlsx"
+    path.write_bytes(workbook(rows, BASE_CHOICES).getvalue())
+    form = from_xlsform(path)
+    assert form.code == "Phieu_danh_gia_2024"
+    assert form.title.vi == form.title.en == "Phiếu đánh giá 2024"
+    assert re.fullmatch(r"20[0-9]{10}", form.version)
+    assert from_xlsform(path) == form  # the same file, the same form
+    # A workbook without a name (bytes) and without saved properties.
+    unnamed = from_xlsform(_without_properties(path.read_bytes()))
+    assert unnamed.code == "XLSForm" and unnamed.title.vi == "XLSForm"
+    assert re.fullmatch(r"[0-9a-f]{12}", unnamed.version)
+
+
+def _without_properties(data: bytes) -> bytes:
+    """The workbook without docProps/core.xml (as some generators write it)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename != "docProps/core.xml":
+                target.writestr(info, source.read(info))
+    return out.getvalue()
+
+
+def test_a_sheet_without_a_language_is_one_problem():
+    survey = [["type", "name", "label"],
+              ["select_one yn", "a", "Câu A"], ["select_one yn", "b", "Câu B"],
+              ["text", "c", "Câu C"]]
+    choices = [["list_name", "name", "label"], ["yn", "y", "Có"], ["yn", "n", "Không"]]
     with pytest.raises(DataFileError) as info:
-        from_xlsform(workbook(rows, BASE_CHOICES, settings))
-    assert {(p.code, p.place) for p in info.value.problems} == {
-        ("xlsform_missing_column", "settings!1")}
-    assert {p.message("en") for p in info.value.problems} == {
-        "the column 'version' is missing", "the column 'par_title_en' is missing"}
+        from_xlsform(workbook(survey, choices))
+    assert [(p.code, p.place) for p in info.value.problems] == [
+        ("xlsform_missing_language", "survey!1"), ("xlsform_missing_language", "choices!1")]
+    message = info.value.problems[0]
+    assert "label::English (en)" in message.message("en") and "English" in message.message("en")
+    assert "tiếng Anh" in message.message("vi")
+
+
+# -- select_multiple -------------------------------------------------------------------
+
+MULTIPLE_SURVEY = [
+    ["type", "name", "label", "label::English (en)", "relevant"],
+    ["begin_group", "g", "Nhóm", "Group"],
+    ["select_multiple kenh", "kenh", "Kênh nộp hồ sơ", "Channels"],
+    ["text", "khac", "Kênh khác", "Other channel", "selected(${kenh}, 'khac')"],
+    ["text", "vi_sao", "Vì sao không trực tuyến", "Why not online",
+     "not(selected(${kenh}, 'truc_tuyen'))"],
+    ["select_multiple kenh", "kenh2", "Kênh nhận kết quả", "Channels for the result", None],
+    ["end_group"],
+]
+MULTIPLE_CHOICES = [
+    ["list_name", "name", "label", "label::English (en)"],
+    ["kenh", "truc_tiep", "Trực tiếp", "In person"],
+    ["kenh", "truc_tuyen", "Trực tuyến", "Online"],
+    ["kenh", "khac", "Khác", "Other"],
+]
+
+
+def test_select_multiple_imports_with_its_conditions():
+    data = workbook(MULTIPLE_SURVEY, MULTIPLE_CHOICES, SETTINGS).getvalue()
+    compile_xlsform(data)
+    form = from_xlsform(data)
+    kenh = form.question("kenh")
+    assert kenh.kind is Kind.SELECT_MULTIPLE and form.question("kenh2").options == kenh.options
+    assert form.question("khac").relevant == Condition("kenh", Op.EQ, "khac")
+    assert form.question("vi_sao").relevant == Condition("kenh", Op.NE, "truc_tuyen")
+    assert form.question("khac").relevant.is_met({"kenh": "truc_tiep khac"})
+    assert form.question("vi_sao").relevant.is_met({"kenh": "truc_tiep khac"})
+    assert not form.question("vi_sao").relevant.is_met({"kenh": "truc_tuyen"})
+
+
+def test_select_multiple_exports_and_round_trips():
+    form = from_xlsform(workbook(MULTIPLE_SURVEY, MULTIPLE_CHOICES, SETTINGS))
+    data = export(form)
+    assert "/kenh" in compile_xlsform(data)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    rows = {row[1]: row for row in book["survey"].iter_rows(min_row=2, values_only=True)}
+    assert rows["kenh"][0] == "select_multiple kenh"
+    assert rows["khac"][5] == "selected(${kenh}, 'khac')"
+    assert rows["vi_sao"][5] == "not(selected(${kenh}, 'truc_tuyen'))"
+    assert from_xlsform(io.BytesIO(data)) == form
+
+
+def test_select_multiple_takes_no_criterion_in_a_workbook():
+    survey = [["type", "name", "label", "label::English (en)", "par_criterion"],
+              ["select multiple kenh", "kenh", "Kênh", "Channels", "TC1.1"]]
+    with pytest.raises(DataFileError) as info:
+        from_xlsform(workbook(survey, MULTIPLE_CHOICES, SETTINGS))
+    assert info.value.codes == ["criterion_not_allowed"]
 
 
 def test_missing_survey_sheet():
