@@ -25,6 +25,14 @@ from .plan import (
     plan_from_dict,
     resolve_plan_path,
 )
+from .rosters import (
+    DOSSIER_COLUMNS,
+    PERSONAL_COLUMNS,
+    SampleSize,
+    draw_sample,
+    read_dossiers,
+    sample_sizes,
+)
 from .selection import next_reserve, read_roster, select_respondents
 from .statistics import (
     margin_of_error,
@@ -35,18 +43,22 @@ from .statistics import (
 
 __all__ = [
     "DEFAULT_PLAN",
+    "DOSSIER_COLUMNS",
     "DataFileError",
     "Group",
     "Label",
     "Level",
+    "PERSONAL_COLUMNS",
     "Plan",
     "Problem",
     "Quota",
     "QuotaPlace",
     "Rates",
+    "SampleSize",
     "Unit",
     "UnitKind",
     "builtin_plan_names",
+    "draw_sample",
     "load_plan",
     "load_plan_text",
     "margin_of_error",
@@ -54,9 +66,11 @@ __all__ = [
     "next_reserve",
     "plan_from_dict",
     "quota_precision",
+    "read_dossiers",
     "read_roster",
     "resolve_plan_path",
     "sample_size_proportion",
     "sample_size_slovin",
+    "sample_sizes",
     "select_respondents",
 ]

@@ -34,9 +34,27 @@ The file format, key by key (the built-in plan is a complete example):
     ``code``, ``level``, ``name {vi, en}``, ``form`` (a questionnaire code, or null
     for a group sampled under a separate plan), ``rates`` (``{every: KIND}`` or
     ``{every: [KIND, ...]}``: every unit of those kinds; ``{own: KIND}``: the
-    respondent's own unit or its ancestor of that kind), ``quota`` (``{fixed: N}``,
-    ``{per: KIND, count: N}`` or ``{separate_plan: TEXT}``) and optionally
-    ``forms``, the group's total as the plan states it.
+    respondent's own unit or its ancestor of that kind; ``{own: [KIND, ...]}``: the
+    nearest of those kinds), ``quota`` (``{fixed: N}``, ``{per: KIND, count: N}``,
+    ``{sampled: KINDS, ...}`` or ``{separate_plan: TEXT}``) and optionally ``forms``,
+    the group's total as the plan states it (not for a sampled group).
+
+A sampled quota (the citizens' and organisations' satisfaction survey) draws its
+respondents from the rosters of dossiers that the one-stop desks of the units of
+``sampled`` kinds handled (see :mod:`sampling.rosters`); its size per unit is one of
+
+* ``margin: e`` -- Slovin's n = N / (1 + N·e²) for a roster of N (the default,
+  e = 0.05);
+* ``per_unit: n`` -- n from every unit (all of a smaller roster);
+* ``total: n`` -- n in all, shared in proportion to N by largest remainder;
+
+and ``reserve`` is the share of n drawn in reserve, rounded up (default 0.2)::
+
+    quota: {sampled: [department, district], margin: 0.05, reserve: 0.2}
+    quota: {sampled: department, per_unit: 30}
+    quota: {sampled: [department, district], total: 600}
+
+A sampled group has no quota places in the plan: they come from the draw.
 """
 
 from __future__ import annotations
@@ -44,7 +62,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +84,12 @@ DEFAULT_PLAN = "laichau-2020"
 
 #: Days a unit has to answer the council's corrections when the plan does not say.
 DEFAULT_EXPLANATION_DAYS = 7
+
+#: Margin of error of a sampled quota when the plan gives no size rule (Slovin's e).
+DEFAULT_MARGIN = 0.05
+
+#: Share of a sampled unit's n drawn in reserve when the plan does not say.
+DEFAULT_RESERVE = 0.2
 
 
 # --------------------------------------------------------------------------- names
@@ -133,17 +157,62 @@ class Level:
 
 @dataclass(frozen=True)
 class Quota:
-    """A group's quota rule: ``fixed``, ``per`` unit of a kind, or a ``separate_plan``."""
+    """A group's quota rule: ``fixed``, ``per`` unit of a kind, ``sampled`` from the
+    rosters of units of some kinds, or a ``separate_plan``.
+
+    A sampled quota has one size rule (``margin``, ``per_unit`` or ``total``; see the
+    module docstring) and a ``reserve`` share; the other fields are None.
+
+    >>> Quota(per="department", count=15).describe("en")
+    '15 per department'
+    >>> q = Quota(sampled=("department", "district"), margin=0.05)
+    >>> q.is_sampled, q.is_fixed_size, q.is_surveyed, q.rule
+    (True, False, True, 'margin')
+    >>> q.describe("en"), Quota(sampled=("department",), per_unit=30, reserve=0.25).describe("vi")
+    ('sample e=0.05, +20 %', 'mẫu 30/đơn vị, +25 %')
+    """
 
     fixed: int | None = None
     per: str | None = None
     count: int | None = None
     separate_plan: str | None = None
+    #: The kinds of unit whose one-stop desks' rosters are sampled (None: not sampled).
+    sampled: tuple[str, ...] | None = None
+    #: Slovin's e, for n = N / (1 + N·e²).
+    margin: float | None = None
+    #: A stated n per unit.
+    per_unit: int | None = None
+    #: A total shared among the units in proportion to their N.
+    total: int | None = None
+    #: The share of n drawn in reserve (rounded up).
+    reserve: float = DEFAULT_RESERVE
+
+    @property
+    def is_sampled(self) -> bool:
+        """True for a quota drawn from rosters: its places come from the draw."""
+        return self.sampled is not None
 
     @property
     def is_fixed_size(self) -> bool:
         """True when the plan sets the number of forms (fixed or per unit)."""
+        return self.separate_plan is None and self.sampled is None
+
+    @property
+    def is_surveyed(self) -> bool:
+        """True when the group is surveyed in this round: a fixed size or sampled
+        (False for a group surveyed under a separate plan)."""
         return self.separate_plan is None
+
+    @property
+    def rule(self) -> str | None:
+        """A sampled quota's size rule: ``margin``, ``per_unit`` or ``total`` (else None)."""
+        if not self.is_sampled:
+            return None
+        if self.per_unit is not None:
+            return "per_unit"
+        if self.total is not None:
+            return "total"
+        return "margin"
 
     def describe(self, lang: str = "vi") -> str:
         """The rule in words, e.g. ``15 per department``."""
@@ -151,6 +220,14 @@ class Quota:
             return f"{self.fixed}"
         if self.per is not None:
             return f"{self.count} / {self.per}" if lang == "vi" else f"{self.count} per {self.per}"
+        if self.is_sampled:  # short, for a table: "sample e=0.05, +20 %"
+            if self.rule == "per_unit":
+                size = f"{self.per_unit}/đơn vị" if lang == "vi" else f"{self.per_unit}/unit"
+            elif self.rule == "total":
+                size = f"tổng {self.total}" if lang == "vi" else f"total {self.total}"
+            else:
+                size = f"e={self.margin if self.margin is not None else DEFAULT_MARGIN:g}"
+            return f"{'mẫu' if lang == 'vi' else 'sample'} {size}, +{self.reserve * 100:g} %"
         return "kế hoạch riêng" if lang == "vi" else "separate plan"
 
 
@@ -158,7 +235,8 @@ class Quota:
 class Rates:
     """Which units a group's respondents rate."""
 
-    #: 'every' (all units of the kinds) or 'own' (the respondent's own unit or ancestor).
+    #: 'every' (all units of the kinds) or 'own' (the respondent's own unit, or its
+    #: nearest ancestor of one of the kinds).
     mode: str
     kinds: tuple[str, ...]
 
@@ -166,8 +244,15 @@ class Rates:
         return f"{self.mode}: {', '.join(self.kinds)}"
 
     def to_dict(self) -> dict[str, Any]:
-        """As written in a plan file: ``{every: [kinds]}`` or ``{own: kind}``."""
-        return {"every": list(self.kinds)} if self.mode == "every" else {"own": self.kinds[0]}
+        """As written in a plan file: ``{every: [kinds]}``, ``{own: kind}`` or, with
+        several kinds, ``{own: [kinds]}``.
+
+        >>> Rates("own", ("department",)).to_dict(), Rates("own", ("department", "district")).to_dict()
+        ({'own': 'department'}, {'own': ['department', 'district']})
+        """
+        if self.mode == "every":
+            return {"every": list(self.kinds)}
+        return {"own": self.kinds[0] if len(self.kinds) == 1 else list(self.kinds)}
 
 
 @dataclass(frozen=True)
@@ -182,8 +267,14 @@ class Group:
 
     @property
     def respondent_kind(self) -> str | None:
-        """The kind of unit each respondent belongs to (None for a fixed quota)."""
+        """The kind of unit each respondent belongs to (None for a fixed or a sampled
+        quota: a sampled group's respondents come from units of several kinds)."""
         return self.quota.per
+
+    @property
+    def is_sampled(self) -> bool:
+        """True when the group's respondents are drawn from rosters (:attr:`Quota.is_sampled`)."""
+        return self.quota.is_sampled
 
 
 @dataclass(frozen=True)
@@ -241,14 +332,21 @@ class Plan:
                 return g
         raise KeyError(code)
 
-    def ancestor_of_kind(self, unit_code: str, kind: str) -> Unit | None:
-        """``unit_code`` itself or its nearest ancestor of ``kind``."""
+    def ancestor_of_kind(self, unit_code: str, kind: str | Collection[str]) -> Unit | None:
+        """``unit_code`` itself or its nearest ancestor of ``kind`` (or of one of several
+        kinds)."""
+        kinds = {kind} if isinstance(kind, str) else set(kind)
         unit: Unit | None = self.unit(unit_code)
         while unit is not None:
-            if unit.kind == kind:
+            if unit.kind in kinds:
                 return unit
             unit = self.unit(unit.parent) if unit.parent else None
         return None
+
+    def own_unit(self, group: Group, unit_code: str) -> Unit | None:
+        """The unit a respondent of an ``own`` group from ``unit_code`` rates: that unit
+        or its nearest ancestor of one of the group's rated kinds."""
+        return self.ancestor_of_kind(unit_code, group.rates.kinds)
 
     def rated_units(self, group_code: str, unit_code: str | None = None) -> list[Unit]:
         """The units a respondent of ``group_code`` from ``unit_code`` rates."""
@@ -257,12 +355,30 @@ class Plan:
             return [u for kind in group.rates.kinds for u in self.units_of_kind(kind)]
         if unit_code is None:
             return []
-        own = self.ancestor_of_kind(unit_code, group.rates.kinds[0])
+        own = self.own_unit(group, unit_code)
         return [own] if own else []
+
+    def sampled_groups(self) -> list[Group]:
+        """The groups whose respondents are drawn from rosters, in plan order."""
+        return [g for g in self.groups if g.quota.is_sampled]
+
+    def sampled_units(self, group: Group) -> list[Unit]:
+        """The units whose rosters a sampled group draws from (none for another group),
+        in file order."""
+        kinds = set(group.quota.sampled or ())
+        return [u for u in self.units if u.kind in kinds]
+
+    @property
+    def is_satisfaction_survey(self) -> bool:
+        """True when every group that has a form is sampled (a round of the citizens'
+        and organisations' satisfaction survey), and there is one."""
+        with_form = [g for g in self.groups if g.form]
+        return bool(with_form) and all(g.quota.is_sampled for g in with_form)
 
     # -- quotas
     def group_places(self, group: Group) -> Iterator[QuotaPlace]:
-        """The quota places of one group, unit by unit."""
+        """The quota places of one group, unit by unit (none for a sampled group: its
+        places come from the draw)."""
         q = group.quota
         if q.fixed is not None:
             for i in range(1, q.fixed + 1):
@@ -277,7 +393,8 @@ class Plan:
         return [p for g in self.groups for p in self.group_places(g)]
 
     def group_total(self, group: Group) -> int:
-        """The number of forms a group's quota gives."""
+        """The number of forms a group's quota gives (0 for a sampled group or one
+        under a separate plan)."""
         q = group.quota
         if q.fixed is not None:
             return q.fixed
@@ -328,7 +445,7 @@ class Plan:
                     "name": {"vi": g.name.vi, "en": g.name.en},
                     "form": g.form,
                     "rates": g.rates.to_dict(),
-                    "quota": _quota_dict(g.quota),
+                    "quota": quota_dict(g.quota),
                     "forms": g.stated_forms,
                 }
                 for g in self.groups
@@ -346,11 +463,23 @@ class Plan:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _quota_dict(q: Quota) -> dict[str, Any]:
+def quota_dict(q: Quota) -> dict[str, Any]:
+    """A quota as written in a plan file (and stored).
+
+    >>> quota_dict(Quota(fixed=25))
+    {'fixed': 25}
+    >>> quota_dict(Quota(sampled=("department",), per_unit=30))
+    {'sampled': ['department'], 'per_unit': 30, 'reserve': 0.2}
+    """
     if q.fixed is not None:
         return {"fixed": q.fixed}
     if q.per is not None:
         return {"per": q.per, "count": q.count}
+    if q.sampled is not None:
+        rule = q.rule or "margin"
+        size = getattr(q, rule)
+        return {"sampled": list(q.sampled),
+                rule: size if size is not None else DEFAULT_MARGIN, "reserve": q.reserve}
     return {"separate_plan": q.separate_plan}
 
 

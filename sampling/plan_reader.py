@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from questionnaires.yamlsource import read_yaml_file
 
 from .plan import (
     DEFAULT_EXPLANATION_DAYS,
+    DEFAULT_MARGIN,
+    DEFAULT_RESERVE,
     FORMAT_VERSION,
     Group,
     Level,
@@ -65,7 +68,8 @@ PLAN_PROBLEMS: dict[str, tuple[str, str]] = {
     "unknown_form": ("phiếu '{value}' không tồn tại (có: {known})",
                      "form '{value}' does not exist (known: {known})"),
     "form_required": ("nhóm có hạn mức phải có phiếu khảo sát", "a group with a quota needs a form"),
-    "bad_rates": ("phải là {{every: LOẠI}} hoặc {{own: LOẠI}}", "must be {{every: KIND}} or {{own: KIND}}"),
+    "bad_rates": ("phải là {{every: LOẠI}}, {{own: LOẠI}} hoặc {{own: [LOẠI, ...]}}",
+                  "must be {{every: KIND}}, {{own: KIND}} or {{own: [KIND, ...]}}"),
     "own_unreachable": (
         "người trả lời thuộc loại '{from_kind}' không có đơn vị loại '{kind}' để tự đánh giá",
         "respondents from a '{from_kind}' have no '{kind}' of their own to rate"),
@@ -73,8 +77,26 @@ PLAN_PROBLEMS: dict[str, tuple[str, str]] = {
                        "a fixed-quota group is not tied to a unit, so it cannot rate its 'own' unit"),
     "rated_not_evaluated": ("loại '{kind}' không được đánh giá (evaluated: false)",
                             "units of kind '{kind}' are not evaluated (evaluated: false)"),
-    "bad_quota": ("phải là {{fixed: N}}, {{per: LOẠI, count: N}} hoặc {{separate_plan: ...}}",
-                  "must be {{fixed: N}}, {{per: KIND, count: N}} or {{separate_plan: ...}}"),
+    "bad_quota": ("phải là {{fixed: N}}, {{per: LOẠI, count: N}}, {{sampled: [LOẠI, ...], ...}} "
+                  "hoặc {{separate_plan: ...}}",
+                  "must be {{fixed: N}}, {{per: KIND, count: N}}, {{sampled: [KIND, ...], ...}} "
+                  "or {{separate_plan: ...}}"),
+    "sampled_kinds": ("phải là một loại đơn vị hoặc một danh sách loại đơn vị không rỗng",
+                      "must be a unit kind or a non-empty list of unit kinds"),
+    "bad_margin": ("sai số phải là một số lớn hơn 0 và nhỏ hơn 0.5, ví dụ 0.05 (đang là {value!r})",
+                   "the margin of error must be a number above 0 and below 0.5, e.g. 0.05 "
+                   "(it is {value!r})"),
+    "bad_reserve": ("tỷ lệ dự phòng phải là một số từ 0 đến 1, ví dụ 0.2 (đang là {value!r})",
+                    "the reserve share must be a number from 0 to 1, e.g. 0.2 (it is {value!r})"),
+    "sampled_rules": ("chỉ được ghi một trong margin, per_unit và total (đang ghi: {keys})",
+                      "give only one of margin, per_unit and total (given: {keys})"),
+    "sampled_needs_own": (
+        "nhóm chọn mẫu từ danh sách hồ sơ đánh giá đơn vị đã phục vụ mình: rates phải là "
+        "{{own: LOẠI}} hoặc {{own: [LOẠI, ...]}}",
+        "a sampled group rates the unit whose desk served its respondents: rates must be "
+        "{{own: KIND}} or {{own: [KIND, ...]}}"),
+    "sampled_forms": ("số phiếu của nhóm chọn mẫu do việc chọn mẫu quyết định: bỏ mục 'forms'",
+                      "a sampled group's number of forms comes from the draw: remove 'forms'"),
     "no_units_of_kind": ("không có đơn vị nào thuộc loại '{kind}'", "there is no unit of kind '{kind}'"),
     "group_total": ("hạn mức cho ra {actual} phiếu nhưng kế hoạch ghi {stated}",
                     "the quota gives {actual} forms but the plan states {stated}"),
@@ -107,6 +129,9 @@ PLAN_PROBLEMS: dict[str, tuple[str, str]] = {
     "no_builtin": ("không có kế hoạch có sẵn tên '{value}' và không có tệp nào ở đường dẫn này (có sẵn: {known})",
                    "there is no built-in plan '{value}' and no file at that path (built-in: {known})"),
 }
+
+#: The keys of a sampled quota.
+_SAMPLED_KEYS = ("sampled", "margin", "per_unit", "total", "reserve")
 
 
 def read_plan(data: Any, *, lines: Mapping[tuple, int] | None = None,
@@ -363,10 +388,14 @@ class _PlanReader(UnitsReader):
                     self.p.add("unknown_form", (*path, "form"), value=form,
                                known=", ".join(self.forms) or "-")
                     ok = False
-            elif quota is not None and quota.is_fixed_size and "form" in m:
+            elif quota is not None and quota.is_surveyed and "form" in m:
                 self.p.add("form_required", (*path, "form"))
                 ok = False
             stated = self.count(m["forms"], (*path, "forms")) if m.get("forms") is not None else None
+            if quota is not None and quota.is_sampled:
+                if m.get("forms") is not None:
+                    self.p.add("sampled_forms", (*path, "forms"))
+                    ok = False
             if rates is not None and quota is not None:
                 ok = self.check_rates(rates, quota, kinds, path) and ok
             if level is not None and rates is not None and str(level) in levels:
@@ -382,6 +411,8 @@ class _PlanReader(UnitsReader):
 
     def quota(self, value: Any, path: tuple, kinds: Mapping[str, UnitKind],
               present_kinds: set[str]) -> Quota | None:
+        if isinstance(value, dict) and "sampled" in value:
+            return self.sampled_quota(value, path, kinds, present_kinds)
         if not isinstance(value, dict) or not (
             set(value) in ({"fixed"}, {"per", "count"}, {"separate_plan"})
         ):
@@ -403,20 +434,86 @@ class _PlanReader(UnitsReader):
             return None
         return Quota(per=per, count=n) if n is not None else None
 
+    def sampled_quota(self, value: dict[str, Any], path: tuple, kinds: Mapping[str, UnitKind],
+                      present_kinds: set[str]) -> Quota | None:
+        """``{sampled: KIND or [KIND, ...]}`` with at most one of ``margin``, ``per_unit``
+        and ``total``, and optionally ``reserve``; every bad value is reported."""
+        before = len(self.p.problems)
+        self.mapping(value, path, allowed=_SAMPLED_KEYS)
+        sampled = self.sampled_kinds(value["sampled"], (*path, "sampled"), kinds, present_kinds)
+        rules = [key for key in ("margin", "per_unit", "total") if key in value]
+        if len(rules) > 1:
+            self.p.add("sampled_rules", (*path, rules[1]), keys=", ".join(rules))
+        margin = per_unit = total = None
+        if "margin" in value:
+            margin = self.share(value["margin"], (*path, "margin"), "bad_margin",
+                                low=0.0, high=0.5, open_ends=True)
+        if "per_unit" in value:
+            per_unit = self.count_at_least(value["per_unit"], (*path, "per_unit"), 1)
+        if "total" in value:
+            total = self.count_at_least(value["total"], (*path, "total"), 1)
+        reserve = DEFAULT_RESERVE
+        if "reserve" in value:
+            reserve = self.share(value["reserve"], (*path, "reserve"), "bad_reserve",
+                                 low=0.0, high=1.0, open_ends=False)
+        if len(self.p.problems) > before or sampled is None or reserve is None:
+            return None
+        if not rules:
+            margin = DEFAULT_MARGIN
+        return Quota(sampled=sampled, margin=margin, per_unit=per_unit, total=total,
+                     reserve=reserve)
+
+    def sampled_kinds(self, value: Any, path: tuple, kinds: Mapping[str, UnitKind],
+                      present_kinds: set[str]) -> tuple[str, ...] | None:
+        """The kinds of a sampled quota: one kind or a non-empty list, each known, with
+        units, and named once."""
+        if isinstance(value, str) and value.strip():
+            items = [(path, value)]
+        elif isinstance(value, list) and value:
+            items = [((*path, j), k) for j, k in enumerate(value)]
+        else:
+            self.p.add("sampled_kinds", path)
+            return None
+        out: list[str] = []
+        seen: dict[str, tuple] = {}
+        for where, k in items:
+            if not isinstance(k, str) or k.strip() not in kinds:
+                self.p.add("unknown_unit_kind", where, value=k, known=", ".join(kinds))
+            elif k.strip() not in present_kinds:
+                self.p.add("no_units_of_kind", where, kind=k.strip())
+            elif self.unique(seen, k.strip(), where):
+                out.append(k.strip())
+        return tuple(out) if len(out) == len(items) else None
+
+    def share(self, value: Any, path: tuple, code: str, *, low: float, high: float,
+              open_ends: bool) -> float | None:
+        """A number between ``low`` and ``high`` (both excluded when ``open_ends``)."""
+        ok = (isinstance(value, int | float) and not isinstance(value, bool)
+              and math.isfinite(value)
+              and ((low < value < high) if open_ends else (low <= value <= high)))
+        if not ok:
+            self.p.add(code, path, value=value)
+            return None
+        return float(value)
+
     def rates(self, value: Any, path: tuple, kinds: Mapping[str, UnitKind]) -> Rates | None:
         if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("every", "own"):
             self.p.add("bad_rates", path)
             return None
         mode, raw = next(iter(value.items()))
-        raw_kinds = raw if isinstance(raw, list) and mode == "every" else [raw]
+        if isinstance(raw, list) and not raw:
+            self.p.add("bad_rates", (*path, mode))
+            return None
+        raw_kinds = raw if isinstance(raw, list) else [raw]
         out = []
+        seen: dict[str, tuple] = {}
         for j, k in enumerate(raw_kinds):
             where = (*path, mode, j) if isinstance(raw, list) else (*path, mode)
             if not isinstance(k, str) or k not in kinds:
                 self.p.add("unknown_unit_kind", where, value=k, known=", ".join(kinds))
             elif not kinds[k].evaluated:
                 self.p.add("rated_not_evaluated", where, kind=k)
-            else:
+            elif self.unique(seen, k, where):
                 out.append(k)
         if len(out) != len(raw_kinds) or not out:
             return None
@@ -424,18 +521,28 @@ class _PlanReader(UnitsReader):
 
     def check_rates(self, rates: Rates, quota: Quota, kinds: Mapping[str, UnitKind],
                     path: tuple) -> bool:
-        if rates.mode != "own":
+        if quota.is_sampled:
+            if rates.mode != "own":
+                self.p.add("sampled_needs_own", (*path, "rates"))
+                return False
+            from_kinds: tuple[str, ...] = quota.sampled or ()
+        elif rates.mode != "own":
             return True
-        if quota.per is None:
+        elif quota.per is None:
             self.p.add("own_needs_unit", (*path, "rates"))
             return False
-        target, k = rates.kinds[0], quota.per
-        while k is not None and k != target:
-            k = kinds[k].parent if k in kinds else None
-        if k is None:
-            self.p.add("own_unreachable", (*path, "rates"), from_kind=quota.per, kind=target)
-            return False
-        return True
+        else:
+            from_kinds = (quota.per,)
+        ok = True
+        for start in from_kinds:
+            k: str | None = start
+            while k is not None and k not in rates.kinds:
+                k = kinds[k].parent if k in kinds else None
+            if k is None:
+                self.p.add("own_unreachable", (*path, "rates"), from_kind=start,
+                           kind=", ".join(rates.kinds))
+                ok = False
+        return ok
 
     def check_totals(self, plan: Plan, top: Mapping[str, Any]) -> None:
         totals = plan.totals()

@@ -24,7 +24,7 @@ way, in :func:`quota_precision` only.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Literal
 
@@ -393,15 +393,16 @@ def _roster_sizes_for(plan: Plan, roster_sizes: Mapping[str, int | Mapping[str, 
         if group is None:
             problems.append(f"unknown group {code!r} (known: {', '.join(groups)})")
             continue
-        units = [u.code for u in plan.units_of_kind(group.quota.per)] if group.quota.per else [None]
+        units = _quota_units(plan, group)
         if isinstance(sizes, Mapping):
-            if group.quota.per is None:
+            if units == [None]:
                 problems.append(f"group {code!r} is not tied to units: give one roster size")
                 continue
             pairs = list(sizes.items())
+            kinds = group.quota.per or ", ".join(group.quota.sampled or ())
             for unit, _ in pairs:
                 if unit not in units:
-                    problems.append(f"group {code!r}: {unit!r} is not a {group.quota.per} of the plan")
+                    problems.append(f"group {code!r}: {unit!r} is not a {kinds} of the plan")
         else:
             pairs = [(u, sizes) for u in units]
         for unit, size in pairs:
@@ -414,20 +415,37 @@ def _roster_sizes_for(plan: Plan, roster_sizes: Mapping[str, int | Mapping[str, 
     return out
 
 
-def _rated_sizes(plan: Plan, group: Group) -> dict[str, int]:
-    """Answers each rated unit gets from ``group``'s quota (rated unit code -> n)."""
+def _quota_units(plan: Plan, group: Group) -> list[str | None]:
+    """The units a group's quota is set per (or drawn from); ``[None]`` for a group not
+    tied to units."""
+    if group.quota.per:
+        return [u.code for u in plan.units_of_kind(group.quota.per)]
+    if group.quota.is_sampled:
+        return [u.code for u in plan.sampled_units(group)]
+    return [None]
+
+
+def _rated_sizes(plan: Plan, group: Group,
+                 per_unit: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Answers each rated unit gets from ``group``'s quota (rated unit code -> n); for a
+    sampled group, from the sizes ``per_unit`` of the units it is drawn from."""
     q = group.quota
-    total = plan.group_total(group)
+    total = plan.group_total(group) if per_unit is None else sum(per_unit.values())
     rated = [u.code for kind in group.rates.kinds for u in plan.units_of_kind(kind)]
     if group.rates.mode == "every":
         return dict.fromkeys(rated, total)
-    kind = group.rates.kinds[0]
+    if per_unit is None:
+        per_unit = {u.code: q.count or 0 for u in plan.units_of_kind(q.per or "")}
     counts = dict.fromkeys(rated, 0)
-    for unit in plan.units_of_kind(q.per or ""):
-        own = plan.ancestor_of_kind(unit.code, kind)
+    reached: set[str] = set()
+    for unit, n in per_unit.items():
+        own = plan.own_unit(group, unit)
         if own is not None:
-            counts[own.code] = counts.get(own.code, 0) + (q.count or 0)
-    return counts
+            counts[own.code] = counts.get(own.code, 0) + n
+            reached.add(own.kind)
+    # Of several rated kinds, only those the respondents' units lead to.
+    return {code: n for code, n in counts.items()
+            if len(group.rates.kinds) == 1 or plan.unit(code).kind in reached}
 
 
 def _rated_n(plan: Plan, group: Group, rated: Mapping[str, int], unit: str | None) -> int:
@@ -435,8 +453,44 @@ def _rated_n(plan: Plan, group: Group, rated: Mapping[str, int], unit: str | Non
     units when ``unit`` is None or every respondent rates every unit."""
     if unit is None or group.rates.mode == "every":
         return min(rated.values(), default=0)
-    own = plan.ancestor_of_kind(unit, group.rates.kinds[0])
+    own = plan.own_unit(group, unit)
     return rated[own.code] if own is not None else 0
+
+
+def _sampled_rows(plan: Plan, group: Group, group_sizes: Mapping[str | None, int],
+                  by_unit: bool) -> list[dict[str, object]]:
+    """The (unit, n, N, rated n) of a sampled group: n from the roster sizes that are
+    known (:func:`sampling.rosters.sample_sizes`); NA where n cannot be known yet."""
+    from .rosters import sample_sizes  # rosters imports this module
+
+    q = group.quota
+    units = [u for u in _quota_units(plan, group) if u is not None]
+    known = {u: group_sizes[u] for u in units if u in group_sizes}
+    # A total is shared in proportion to every unit's N: all of them are needed.
+    complete = q.rule != "total" or len(known) == len(units)
+    sizes = {u: s.n for u, s in sample_sizes(q, known).items()} if complete else {}
+
+    def n_of(unit: str) -> int | None:
+        return sizes.get(unit, q.per_unit if q.rule == "per_unit" else None)
+
+    # The respondents rate the unit whose desk served them, or its ancestor.
+    same_unit = set(q.sampled or ()) <= set(group.rates.kinds)
+    all_known = all(n_of(u) is not None for u in units)
+    rated = _rated_sizes(plan, group, {u: n_of(u) or 0 for u in units}) if all_known else {}
+    cases = []
+    for unit in units:
+        n = n_of(unit)
+        rated_n = n if same_unit else (_rated_n(plan, group, rated, unit) if rated else None)
+        cases.append({"unit": unit, "n": n, "N": known.get(unit), "n_rated": rated_n})
+    if by_unit or not cases:
+        return cases
+    if not all_known:
+        return [{"unit": None, "n": None, "N": None, "n_rated": None}]
+    # The group row: the unit with the fewest answers (the widest margin).
+    widest = min(cases, key=lambda c: (c["n"], -(c["N"] or 0)))
+    if not same_unit:
+        widest = {**widest, "n_rated": min(rated.values(), default=0)}
+    return [{**widest, "unit": None}]
 
 
 def quota_precision(
@@ -462,6 +516,8 @@ def quota_precision(
         For a fixed-quota group, the size of the whole group (e.g. the province's
         People's Council delegates).  For a group under a separate plan, the
         population from which Slovin's size is taken (:func:`sample_size_slovin`).
+        For a sampled group, the roster size of each unit it is drawn from: its n is
+        then the plan's rule (:func:`sampling.rosters.sample_sizes`).
         Without a size, no finite population correction is applied (the margin is
         then an upper bound).
     sd : float
@@ -564,6 +620,9 @@ def quota_precision(
             "rated_kind": ", ".join(group.rates.kinds),
         }
         group_sizes = sizes.get(group.code, {})
+        if q.is_sampled:
+            rows += _sampled_table_rows(plan, group, base, group_sizes, by_unit, moe, factor)
+            continue
         if not q.is_fixed_size:
             N = group_sizes.get(None)
             n = sample_size_slovin(N) if N is not None else None
@@ -612,6 +671,7 @@ def quota_precision(
                          "note": "; ".join(notes)})
 
     table = pd.DataFrame(rows, columns=_PRECISION_COLUMNS)
+    table["note"] = table["note"].fillna("")
     for column in ("level", "unit_kind", "unit"):
         table[column] = table[column].astype("str")
     for column in ("units", "n", "N", "df", "n_rated"):
@@ -619,3 +679,30 @@ def quota_precision(
     for column in ("moe", "moe_scaled", "moe_rated_scaled"):
         table[column] = table[column].astype(float)
     return table
+
+
+def _sampled_table_rows(plan: Plan, group: Group, base: Mapping[str, object],
+                        group_sizes: Mapping[str | None, int], by_unit: bool,
+                        moe: Callable[[int, int | None], float], factor: float,
+                        ) -> list[dict[str, object]]:
+    """The rows of :func:`quota_precision` for a sampled group."""
+    q = group.quota
+    units = _quota_units(plan, group)
+    rule = {"margin": f"n = N / (1 + N·e²), e = {q.margin:g}" if q.margin is not None else "",
+            "per_unit": f"n = {q.per_unit} per unit", "total": f"n = {q.total} in all"}
+    out = []
+    for case in _sampled_rows(plan, group, group_sizes, by_unit):
+        n, N, n_rated = case["n"], case["N"], case["n_rated"]
+        m = moe(n, N) if n is not None else math.nan
+        m_rated = (m if n_rated == n else moe(n_rated, None)) if n_rated is not None else math.nan
+        notes = [f"sampled from rosters: {rule[q.rule or 'margin']}; reserve {q.reserve:g}"]
+        if n is None:
+            notes.append("give N in roster_sizes")
+        elif N is not None and n == N:
+            notes.append(f"take-all: the roster ({N}) is not larger than the sample")
+        out.append({**base, "unit_kind": ", ".join(q.sampled or ()), "unit": case["unit"],
+                    "units": len(units), "n": n, "N": N,
+                    "df": n - 1 if n is not None and n >= 2 else None,
+                    "moe": m, "moe_scaled": m * factor, "n_rated": n_rated,
+                    "moe_rated_scaled": m_rated * factor, "note": "; ".join(notes)})
+    return out

@@ -78,9 +78,15 @@ OPENAPI: dict[str, Any] = {
             code=_STR, level={"type": ["string", "null"]}, name=_STR, name_en=_STR,
             form={"type": ["string", "null"], "description": "null: sampled under a separate plan"},
             rates={"type": "object", "minProperties": 1, "maxProperties": 1, "properties": {
-                "every": _array(_STR), "own": _STR}},
+                "every": _array(_STR),
+                "own": {"type": ["string", "array"], "items": _STR,
+                        "description": "a kind, or a list of kinds: the nearest one is rated"}}},
             quota={"type": "object", "minProperties": 1, "properties": {
-                "fixed": _INT, "per": _STR, "count": _INT, "separate_plan": _STR}},
+                "fixed": _INT, "per": _STR, "count": _INT, "separate_plan": _STR,
+                "sampled": {**_array(_STR), "description": "kinds of unit whose rosters are sampled"},
+                "margin": {"type": "number", "description": "e of n = N / (1 + N·e²)"},
+                "per_unit": _INT, "total": _INT,
+                "reserve": {"type": "number", "description": "share of n drawn in reserve"}}},
             forms=_INT),
         "Level": _obj(["code", "name", "name_en", "forms"], code=_STR, name=_STR, name_en=_STR, forms=_INT),
         "Plan": _obj(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 import questionnaires
 import sampling
+from sampling.plan import quota_dict
 
 from ..core.models import QuestionnaireVersion, SurveyPlan
 from .rounds import chosen_round
@@ -102,12 +103,10 @@ def plan_summary(p: sampling.Plan) -> dict[str, Any]:
     }
 
 
-def _quota(q: Any) -> dict[str, Any]:
-    if q.fixed is not None:
-        return {"fixed": q.fixed}
-    if q.per is not None:
-        return {"per": q.per, "count": q.count}
-    return {"separate_plan": q.separate_plan}
+def _quota(q: sampling.Quota) -> dict[str, Any]:
+    """A group's quota as the plan file writes it: ``{fixed}``, ``{per, count}``,
+    ``{sampled, margin | per_unit | total, reserve}`` or ``{separate_plan}``."""
+    return quota_dict(q)
 
 
 
