@@ -26,7 +26,10 @@ from .queries import report_of
 def publish(round_code: str | None, fmt: str, output: str, doc_lang: str | None) -> None:
     """Write the published report of a round: title and legal basis, ranking of each kind
     of unit with the change against the previous round, grade counts, component indices
-    (table and chart), the survey in numbers and the methods.
+    (table and chart), the survey in numbers, the satisfaction of citizens and
+    organisations (when the round has sampled groups with answers) and the methods.  A
+    round of the satisfaction survey only (no scoring rules) publishes its satisfaction
+    index.
 
     Before the survey has closed and the appraisal is final, every page says the results
     are preliminary.  A round with no survey answer and no final appraisal score

@@ -1,6 +1,9 @@
-"""Results in the JSON API: ``/api/v1/scores`` and ``/api/v1/index`` (analysts).
+"""Results in the JSON API: ``/api/v1/scores``, ``/api/v1/index`` and
+``/api/v1/satisfaction`` (analysts).
 
-Both read the current round, or the round of ``?plan=CODE``.  Numbers come in full
+Each reads the current round, or the round of ``?plan=CODE``; the satisfaction index,
+without ``?plan``, the current round if it has sampled groups, else the latest round
+that has (the current round's empty table when none has).  Numbers come in full
 precision (appraisal points add up exactly as written); the exports round them.
 """
 
@@ -11,13 +14,14 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from ..accounts.security import require_key
-from ..core.api import ERROR, PREFIX
+from ..core.api import ERROR, PREFIX, json_error
 from ..core.database import db_session
 from ..plans.api import plan_or_error
-from ..plans.queries import get_plan_row
-from ..plans.rounds import ROUND_PARAMETER
+from ..plans.queries import get_plan_row, plan_of
+from ..plans.rounds import ROUND_PARAMETER, chosen_round
 from .exports import index_records, score_records
 from .queries import compute
+from .satisfaction import compute_satisfaction, satisfaction_round, to_json
 
 bp = Blueprint("api_results", __name__, url_prefix=PREFIX)
 
@@ -27,6 +31,9 @@ def _results_table(table: str):  # type: ignore[no-untyped-def]
     p, error = plan_or_error()
     if error:
         return error
+    if p.scoring is None:
+        return json_error(404, f"Đợt {p.code} không có quy tắc chấm điểm (xem {PREFIX}/satisfaction).",
+                          f"The round {p.code} has no scoring rules (see {PREFIX}/satisfaction).")
     session = db_session()
     computed = compute(session, get_plan_row(session, p.code), p)
     records = score_records(computed) if table == "scores" else index_records(computed)
@@ -49,6 +56,18 @@ def index():  # type: ignore[no-untyped-def]
     """The index per unit: appraisal, survey, total, index %, rank with interval, grade,
     status and the comparison with the previous round."""
     return _results_table("index")
+
+
+@bp.get("/satisfaction")
+@require_key("analyst")
+def satisfaction():  # type: ignore[no-untyped-def]
+    """The citizens' satisfaction index per rated unit and area, from the sampled groups."""
+    _, error = plan_or_error()
+    if error:
+        return error
+    session = db_session()
+    row = satisfaction_round(session, chosen_round()) or get_plan_row(session)
+    return jsonify(to_json(compute_satisfaction(session, row, plan_of(row))))
 
 
 _NUMBER = {"type": "number"}
@@ -93,6 +112,20 @@ OPENAPI: dict[str, Any] = {
                 "previous_grade": _STRING_OR_NULL,
                 "rank_change": {**_INT_OR_NULL, "description": "places gained: previous rank - rank"},
                 "new_unit": {"type": "boolean", "description": "not in the previous round"}}},
+        "SatisfactionRow": {"type": "object", "required": [
+            "form", "unit", "area", "n", "satisfied_share", "satisfied_low", "satisfied_high", "mean",
+            "ci_low", "ci_high", "dont_know_share"], "properties": {
+                "form": {"type": "string"}, "unit": {"type": "string"}, "name": {"type": "string"},
+                "area": {"type": "string", "description": "the form's section code, or all"},
+                "n": {"type": "integer", "description": "respondents with an answer on the scale"},
+                "satisfied_share": {**_NUMBER_OR_NULL, "description": "share of the answers at the two top "
+                                                                      "levels (0..1)"},
+                "satisfied_low": _NUMBER_OR_NULL, "satisfied_high": _NUMBER_OR_NULL,
+                "mean": {**_NUMBER_OR_NULL, "description": "mean level on the 1..k scale"},
+                "ci_low": _NUMBER_OR_NULL, "ci_high": _NUMBER_OR_NULL,
+                "dont_know_share": {**_NUMBER_OR_NULL, "description": "share of the answers that are "
+                                                                      "\"Không biết\""},
+                "preliminary": {"type": "boolean"}}},
     },
     "paths": {
         "/scores": {"get": {
@@ -111,6 +144,21 @@ OPENAPI: dict[str, Any] = {
                 "schema": {"type": "object", "required": ["plan", "index"], "properties": {
                     **_ROUND_FIELDS, "index": {"type": "array", "items": {
                         "$ref": "#/components/schemas/IndexRow"}}}}}}},
+                "401": ERROR, "403": ERROR, "404": ERROR}}},
+        "/satisfaction": {"get": {
+            "summary": "The citizens' satisfaction index per rated unit and area, from the sampled groups "
+                       "(analysts)",
+            "parameters": [ROUND_PARAMETER],
+            "responses": {"200": {"description": "Satisfaction index", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["plan", "groups", "satisfaction"], "properties": {
+                    "plan": {"type": "string"},
+                    "groups": {"type": "array", "items": {"type": "string"},
+                               "description": "the sampled groups the answers come from (none: empty)"},
+                    "responses": {"type": "integer"}, "preliminary": {"type": "boolean"},
+                    "survey_closed": {"type": "boolean"}, "confidence": {"type": "number"},
+                    "precision": {"type": "string"},
+                    "satisfaction": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/SatisfactionRow"}}}}}}},
                 "401": ERROR, "403": ERROR, "404": ERROR}}},
     },
 }

@@ -1,4 +1,4 @@
-"""Commands of the results: ``export codebook|responses|scores|index``."""
+"""Commands of the results: ``export codebook|responses|scores|index|satisfaction``."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from ..core.cli import (
 from ..core.database import Database
 from ..core.spreadsheets import write_csv
 from ..plans.cli import plan_for_reading, round_option, select_round
-from ..plans.queries import current_plan, get_plan_row
-from . import exports
+from ..plans.queries import current_plan, get_plan_row, plan_of
+from . import exports, satisfaction
 from .queries import Results, compute, responses_frame
 
 EXPORT_FORMATS = {
@@ -33,6 +33,7 @@ EXPORT_FORMATS = {
     "responses": ("csv", "xlsx", "sav", "json"),
     "scores": ("csv", "xlsx", "json"),
     "index": ("csv", "xlsx", "json"),
+    "satisfaction": ("csv", "xlsx", "json"),
 }
 
 #: The worked example's database in the instance folder (``survey-service demo``).
@@ -56,15 +57,22 @@ def demo_path() -> Path:
 @friendly_errors
 def export(table: str, fmt: str, output: str | None, round_code: str | None, precision: str) -> None:
     """Export a table: codebook, responses (long; sav: one case per response and unit),
-    scores (per unit and sub-criterion) or index (per unit, with rank interval, grade,
-    status and the comparison with the previous round).
+    scores (per unit and sub-criterion), index (per unit, with rank interval, grade,
+    status and the comparison with the previous round) or satisfaction (the citizens'
+    satisfaction index per rated unit and area, from the round's sampled groups; by
+    default of the current round if it has sampled groups, else of the latest round
+    that has).
 
-    Points and percentages carry two decimals unless ``--precision full`` is given.
+    Points and percentages carry two decimals, shares and means four, unless
+    ``--precision full`` is given.
     Exports never contain a token, a slot code or anything that links an answer to a person.
     """
     if fmt not in EXPORT_FORMATS[table]:
         fail(f"'{table}' không xuất được dạng {fmt} (được: {', '.join(EXPORT_FORMATS[table])})",
              f"'{table}' cannot be exported as {fmt} (formats: {', '.join(EXPORT_FORMATS[table])})")
+    if table == "satisfaction":
+        _export_satisfaction(fmt, output, round_code, precision)
+        return
     if table != "codebook":
         _export_results(table, fmt, output, round_code, precision)
         return
@@ -108,6 +116,11 @@ def _read_table(session: Session, table: str, round_code: str | None):  # type: 
              "no plan is loaded; run: survey-service init")
     if table == "responses":
         return plan, responses_frame(session, row.id), None
+    if plan.scoring is None:
+        fail(f"đợt {row.code} không có quy tắc chấm điểm nên không có điểm hay chỉ số CCHC; chỉ số hài lòng: "
+             "survey-service export satisfaction",
+             f"the round {row.code} has no scoring rules, so no scores or index; its satisfaction index: "
+             "survey-service export satisfaction")
     return plan, None, compute(session, row, plan)
 
 
@@ -149,6 +162,67 @@ def _export_results(table: str, fmt: str, output: str | None, round_code: str | 
                 exports.to_csv(exports.csv_ready(frame, precision), fh)
     if computed is not None:
         _tell_state(computed, table)
+
+
+def _read_satisfaction(session: Session, round_code: str | None) -> satisfaction.Satisfaction:
+    if round_code is not None:
+        select_round(session, round_code)
+    row = satisfaction.satisfaction_round(session, round_code)
+    if row is None:
+        if get_plan_row(session) is None:
+            fail("chưa nạp kế hoạch nào; hãy chạy: survey-service init",
+                 "no plan is loaded; run: survey-service init")
+        fail("chưa có đợt khảo sát nào có nhóm chọn mẫu người dân, tổ chức (khảo sát sự hài lòng); "
+             "hãy nạp kế hoạch của đợt đó, ví dụ: survey-service init --plan laichau-2020-hailong",
+             "no stored round has a sampled group of citizens or organisations (the satisfaction "
+             "survey); load that round's plan, e.g.: survey-service init --plan laichau-2020-hailong")
+    plan = plan_of(row)
+    current = get_plan_row(session)
+    if round_code is None and current is not None and current.code != row.code:
+        say(f"(Đợt hiện tại {current.code} không có nhóm chọn mẫu: chỉ số hài lòng của đợt {row.code}.)",
+            f"(The current round {current.code} has no sampled group: the satisfaction index of the "
+            f"round {row.code}.)", err=True)
+    if not satisfaction.satisfaction_groups(plan):
+        fail(f"đợt {row.code} không có nhóm chọn mẫu người dân, tổ chức nên không có chỉ số hài lòng",
+             f"the round {row.code} has no sampled group of citizens or organisations, so no "
+             "satisfaction index")
+    return satisfaction.compute_satisfaction(session, row, plan)
+
+
+def _export_satisfaction(fmt: str, output: str | None, round_code: str | None, precision: str) -> None:
+    if fmt == "xlsx" and output is None:
+        fail("hãy chọn tệp ghi ra bằng -o", "choose the output file with -o")
+    example = source_database()
+    if example is not None:
+        try:
+            with example.session() as session:
+                result = _read_satisfaction(session, round_code)
+        finally:
+            example.dispose()
+    else:
+        if not database_is_initialised():
+            fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+                 "the database is not initialised; run: survey-service init")
+        with command_session() as session:
+            result = _read_satisfaction(session, round_code)
+    frame = satisfaction.satisfaction_frame(result, precision)
+    if fmt == "xlsx":
+        write_file(output, satisfaction.to_xlsx(frame, precision))
+        say(f"Đã ghi {len(frame)} dòng vào {output}.", f"Wrote {len(frame)} rows to {output}.", err=True)
+    else:
+        with open_output(output) as fh:
+            if fmt == "json":
+                json.dump(satisfaction.to_json(result, precision), fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+            else:
+                satisfaction.write_csv(frame, fh, precision)
+    if result.empty:
+        say(f"Đợt {result.plan}: nhóm {', '.join(result.groups)} chưa có phiếu trả lời nào; bảng trống.",
+            f"Round {result.plan}: no answer of the groups {', '.join(result.groups)} yet; the table is "
+            "empty.", err=True)
+    elif result.preliminary:
+        say("TẠM TÍNH: cuộc khảo sát chưa kết thúc; cột preliminary = true.",
+            "PRELIMINARY: the survey has not closed; column preliminary = true.", err=True)
 
 
 def _json_head(computed: Results, precision: str) -> dict[str, object]:

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from ..accounts.security import ROLES, role_required
@@ -91,6 +101,13 @@ def _results():  # type: ignore[no-untyped-def]
     row, plan = get_plan_row(session_), current_plan(session_)
     if row is None or plan is None:
         abort(404)
+    if plan.scoring is None:  # a round of the satisfaction survey only: no index to show
+        heading = t("Không có chỉ số CCHC", "No PAR index")
+        abort(make_response(render_template("message.html", heading=heading, text=t(
+            f"Đợt {plan.code} không có quy tắc chấm điểm nên không có điểm hay xếp hạng. Chỉ số hài lòng "
+            "của đợt có trong báo cáo công bố và lệnh survey-service export satisfaction.",
+            f"The round {plan.code} has no scoring rules, so no scores or ranking. Its satisfaction index "
+            "is in the published report and in survey-service export satisfaction."), css="notice")))
     return plan, compute(session_, row, plan)
 
 
