@@ -57,7 +57,7 @@ def test_no_module_of_the_service_is_long():
     assert long == {}
 
 
-@pytest.mark.parametrize("feature", ["accounts", "appraisal", "fieldwork", "plans", "results"])
+@pytest.mark.parametrize("feature", ["accounts", "appraisal", "citizens", "fieldwork", "plans", "results"])
 def test_every_feature_has_the_same_inner_files(feature):
     """Where a feature has pages, writes, reads or commands, they are in files of the same names."""
     import importlib

@@ -57,7 +57,7 @@ SMALL_FORM_ENDPOINTS = frozenset({"accounts.login"})
 SMALL_FORM_BLUEPRINTS = frozenset({"respondent"})
 #: Endpoints that take uploaded files (a workbook, evidence) from signed-in staff or a key.
 UPLOAD_ENDPOINTS = frozenset({"appraisal.appraisal", "appraisal.self_area", "appraisal.explanation",
-                              "api_appraisal.add_file"})
+                              "api_appraisal.add_file", "citizens.upload_roster"})
 
 #: The Content-Security-Policy of every answer; an HTML page adds the hashes of its
 #: inline style sheets as ``style-src``.
@@ -282,6 +282,7 @@ def _register_features(app: Flask) -> None:
     from ..accounts import security
     from ..appraisal import api as appraisal_api
     from ..appraisal import routes as appraisal
+    from ..citizens import routes as citizens
     from ..fieldwork import api as fieldwork_api
     from ..fieldwork import routes as fieldwork
     from ..plans import api as plans_api
@@ -297,7 +298,8 @@ def _register_features(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.register(app, (f.OPENAPI for f in feature_apis))
     security.csrf.exempt(respondent.bp)  # signed per-page form tokens, no cookie (see respondent)
-    for blueprint in (routes.bp, respondent.bp, accounts.bp, fieldwork.bp, appraisal.bp, results.bp):
+    for blueprint in (routes.bp, respondent.bp, accounts.bp, fieldwork.bp, appraisal.bp, results.bp,
+                      citizens.bp):
         app.register_blueprint(blueprint)
     from ..publication import routes as publication
     app.register_blueprint(publication.bp)

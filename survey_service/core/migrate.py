@@ -24,6 +24,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def metadata() -> MetaData:
     """Every table of the service: the core's models and each feature's."""
     from ..appraisal import models as _appraisal  # noqa: F401  (registers its tables)
+    from ..citizens import models as _citizens  # noqa: F401
     from . import models as _core  # noqa: F401
 
     return Base.metadata

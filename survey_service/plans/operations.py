@@ -117,7 +117,11 @@ def _sync_groups(session: Session, row: SurveyPlan, plan: sampling.Plan,
 
 def _sync_places(session: Session, plan: sampling.Plan, units: dict[str, Unit],
                  groups: dict[str, RespondentGroup], report: SyncReport) -> list[QuotaPlace]:
-    group_ids = [g.id for g in groups.values()]
+    """The plan's quota places, created where missing.  A sampled group's places come
+    from its draw (``survey-service sample draw``), never from the plan: they are left
+    alone."""
+    sampled = {g.code for g in plan.groups if g.quota.is_sampled}
+    group_ids = [g.id for code, g in groups.items() if code not in sampled]
     stored = {(p.group_id, p.unit_id, p.ordinal): p for p in session.scalars(
         select(QuotaPlace).where(QuotaPlace.group_id.in_(group_ids)))}
     wanted: list[QuotaPlace] = []
@@ -149,6 +153,8 @@ def _sync_places(session: Session, plan: sampling.Plan, units: dict[str, Unit],
 
 def _sync_slots(session: Session, row: SurveyPlan, places: list[QuotaPlace],
                 groups: dict[str, RespondentGroup], report: SyncReport) -> None:
+    """A slot for each of ``places`` that has no live one (a sampled group's places are
+    not among them: its draw gives their slots); numbers go on from the group's highest."""
     slots = session.execute(
         select(Slot.place_id, Slot.status, Slot.code, QuotaPlace.group_id)
         .join(QuotaPlace, Slot.place_id == QuotaPlace.id)

@@ -57,10 +57,20 @@ ACCESS = {
     "api_fieldwork.progress": {"admin", "postoffice", "analyst"},
     "api_appraisal.unit_rows": {"admin"},
     "api_appraisal.status_board": {"admin", "analyst"},
+    "api_results.satisfaction": {"admin", "analyst"},
+    "citizens.overview": {"admin"},
+    "citizens.upload_roster": {"admin"},
+    "citizens.draw_sample": {"admin"},
+    "citizens.purge_rosters": {"admin"},
+    "citizens.delivery": {"admin", "postoffice"},
+    "citizens.record_delivery_outcome": {"admin", "postoffice"},
 }
 #: Staff endpoints that need a stored object to answer 200: walked by role in their own tests
 #: (the evidence download: tests/survey_service/test_appraisal_pages.py).
 WALKED_ELSEWHERE = {"appraisal.evidence"}
+#: The delivery lists answer 404 without a drawn sample: walked by role in
+#: tests/survey_service/test_citizens_delivery.py.
+WALKED_ELSEWHERE |= {"citizens.delivery_download"}
 #: The appraisal API's writes and its evidence download answer by the state of the round
 #: (409, 422): walked as every role, unit and council member, each with its exact status,
 #: in tests/survey_service/test_appraisal_api.py.
