@@ -157,7 +157,7 @@ def progress(session: Session, row: SurveyPlan, plan: sampling.Plan, today: dt.d
 
     groups = [Line(g.code, g.name.vi, by_group.get(g.code, Counts()),
                    behind(by_group.get(g.code, Counts())))
-              for g in plan.groups if g.quota.is_fixed_size]
+              for g in plan.groups if g.quota.is_surveyed]
     cells = [{"group": g, "unit": u, **c.as_dict()} for (g, u), c in sorted(by_cell.items())]
     return Progress(
         plan=plan.code, today=today, start=start, deadline=deadline, expected_share=share,

@@ -18,29 +18,43 @@ from .rounds import chosen_round
 def get_plan_row(session: Session, code: str | None = None) -> SurveyPlan | None:
     """The stored plan (round) with ``code``; without one, the current round: the one
     chosen for this request or command (:func:`~survey_service.plans.rounds.chosen_round`),
-    else the most recently loaded one."""
+    else the default round (:func:`default_round`)."""
     code = code or chosen_round()
-    query = select(SurveyPlan)
-    query = query.where(SurveyPlan.code == code) if code else query.order_by(SurveyPlan.id.desc())
-    return session.scalars(query).first()
+    if not code:
+        return default_round(session)
+    return session.scalars(select(SurveyPlan).where(SurveyPlan.code == code)).first()
 
 
 def list_rounds(session: Session) -> list[SurveyPlan]:
-    """Every stored round, the most recently loaded first (that one is current by default)."""
+    """Every stored round, the most recently loaded first."""
     return list(session.scalars(select(SurveyPlan).order_by(SurveyPlan.id.desc())))
 
 
+def default_round(session: Session) -> SurveyPlan | None:
+    """The round used when none is chosen: the most recently loaded round of the PAR
+    index, so that loading a citizens' satisfaction round (a plan whose every surveyed
+    group is sampled, :attr:`sampling.Plan.is_satisfaction_survey`) does not move the
+    staff pages and exports off the index round; a satisfaction round only when no
+    other is stored."""
+    rows = list_rounds(session)
+    return next((r for r in rows if not plan_of(r).is_satisfaction_survey), rows[0] if rows else None)
+
+
 def latest_round_code(session: Session) -> str | None:
-    """The code of the round loaded last: the current one unless another is chosen."""
-    return session.scalar(select(SurveyPlan.code).order_by(SurveyPlan.id.desc()).limit(1))
+    """The code of the default round (:func:`default_round`)."""
+    row = default_round(session)
+    return row.code if row is not None else None
 
 
 def previous_round(session: Session, row: SurveyPlan) -> SurveyPlan | None:
-    """The round before ``row``: of the same province, the latest year before its year
-    (the last loaded of that year), or None."""
-    return session.scalars(
+    """The round before ``row``: of the same province and the same kind (index round or
+    satisfaction round), the latest year before its year (the last loaded of that
+    year), or None."""
+    kind = plan_of(row).is_satisfaction_survey
+    earlier = session.scalars(
         select(SurveyPlan).where(SurveyPlan.province == row.province, SurveyPlan.year < row.year)
-        .order_by(SurveyPlan.year.desc(), SurveyPlan.id.desc()).limit(1)).first()
+        .order_by(SurveyPlan.year.desc(), SurveyPlan.id.desc()))
+    return next((r for r in earlier if plan_of(r).is_satisfaction_survey == kind), None)
 
 
 def stored_plan(row: SurveyPlan) -> sampling.Plan:
