@@ -21,6 +21,7 @@ from ..core.cli import (
     say,
     write_file,
 )
+from ..plans.cli import round_option, select_round
 from ..plans.queries import current_plan, get_plan_row
 from .exports import write_slots_csv
 from .queries import iter_slots
@@ -36,12 +37,14 @@ slots = AppGroup("slots", help="Slots: one one-time link per quota place.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--include-voided", is_flag=True, help="Also list voided slots.")
+@round_option
 @friendly_errors
 def slots_export(group: str | None, unit: str | None, fmt: str, output: str | None,
-                 include_voided: bool) -> None:
+                 include_voided: bool, round_code: str | None) -> None:
     """Export slots with their links (one row per slot)."""
     require_initialised()
     with command_session() as session:
+        select_round(session, round_code)
         row = get_plan_row(session)
         if row is None:
             fail("chưa nạp kế hoạch nào; hãy chạy: survey-service init",

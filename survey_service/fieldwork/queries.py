@@ -61,6 +61,13 @@ def slot_by_code(session: Session, plan_id: int,
     return None if row is None else (row[0], row[1], row[2])
 
 
+def rounds_with_slot(session: Session, code: str) -> list[int]:
+    """The ids of the rounds that have a slot with the printed ``code``, the newest first
+    (a citizens' card keyed in while the index round is current)."""
+    return list(session.scalars(select(Slot.plan_id).where(Slot.code == code)
+                                .order_by(Slot.plan_id.desc())))
+
+
 def slot_ids(session: Session, plan_id: int, *, group: str | None = None, unit: str | None = None,
              codes: Iterable[str] | None = None) -> list[int]:
     """Ids of the slots of a group and/or unit, or of the given codes."""

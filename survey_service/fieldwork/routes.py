@@ -30,7 +30,7 @@ from ..core.database import db_session
 from ..core.downloads import XLSX, attachment
 from ..core.errors import ServiceError
 from ..core.i18n import LANGS, current_lang, t, tr
-from ..plans.queries import current_plan, get_plan_row
+from ..plans.queries import current_plan, get_plan_row, plan_by_id
 from ..respondent.operations import PROVINCE_TZ
 from ..respondent.pages import (
     INTRO,
@@ -49,7 +49,7 @@ from ..respondent.pages import (
 from . import charts, exports
 from .operations import enter_paper, hand_out, void_each
 from .progress import progress
-from .queries import iter_slots, slot_by_code, slot_ids
+from .queries import iter_slots, rounds_with_slot, slot_by_code, slot_ids
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -195,6 +195,12 @@ def _paper_context(code: str):  # type: ignore[no-untyped-def]
     row, plan = _plan_or_404()
     found = slot_by_code(db_session(), row.id, code)
     if found is None:
+        # A card of another round (a citizens' card while the index round is current).
+        for plan_id in rounds_with_slot(db_session(), code):
+            plan = plan_by_id(db_session(), plan_id)
+            found = slot_by_code(db_session(), plan_id, code)
+            break
+    if found is None or plan is None:
         return None, (t(f"Không có phiếu mã {code}.", f"There is no slot {code}."), 404)
     slot, group, unit = found
     if slot.status == SlotStatus.COMPLETED.value:

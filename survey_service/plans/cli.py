@@ -35,7 +35,7 @@ from .rounds import use_round
 #: ``--plan CODE`` on the commands that read one round's data.
 round_option = click.option(
     "--plan", "round_code", default=None, metavar="CODE",
-    help="The round (the plan's code, e.g. laichau-2020; default: the round loaded last).")
+    help="The round (the plan's code, e.g. laichau-2020; default: the index round loaded last).")
 
 
 def select_round(session: Session, code: str | None) -> None:
