@@ -42,7 +42,9 @@ def test_init_loads_the_citizens_round_without_slots_and_twice_changes_nothing(c
     assert "0 new slots" in loaded.stdout
     again = cli("--lang", "en", "init", "--plan", CODE)
     assert again.exit_code == 0 and "nothing changed" in again.stdout
-    shown = cli("plan", "show", "--json")  # the round loaded last is the current one
+    # Loaded last, the citizens' round does not take the index round's place as the default.
+    assert json.loads(cli("plan", "show", "--json").stdout)["plan"] == "laichau-2020"
+    shown = cli("plan", "show", "--json", "--plan", CODE)
     assert shown.exit_code == 0, shown.output
     check_groups(json.loads(shown.stdout))
     # The main round is still there, its groups III.1 and III.2 under the separate plan.
@@ -67,7 +69,7 @@ def test_the_api_gives_the_sampled_plan_as_its_document_says(cli, database_url: 
         client = app.test_client()
         contract = Contract(client.get(f"{PREFIX}/openapi.json").get_json())
         auth = {"Authorization": f"Bearer {key}"}
-        for query, sampled in (("", True), (f"?plan={CODE}", True), ("?plan=laichau-2020", False)):
+        for query, sampled in (("", False), (f"?plan={CODE}", True), ("?plan=laichau-2020", False)):
             path = f"{PREFIX}/plan{query}"
             answer = client.get(path, headers=auth)
             assert answer.status_code == 200
