@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 import analysis
 import sampling
 
+from ..citizens.queries import sampled_round
+from ..core.errors import ServiceError
 from ..core.models import SurveyPlan
 from ..core.spreadsheets import frame_to_csv, xlsx_bytes
-from ..plans.queries import get_plan_row, list_rounds, plan_of
+from ..plans.queries import get_plan_row
 from .exports import records
 from .queries import responses_frame, survey_closed
 
@@ -54,10 +56,10 @@ def satisfaction_round(session: Session, code: str | None = None) -> SurveyPlan 
     """
     if code is not None:
         return get_plan_row(session, code)
-    current = get_plan_row(session)
-    if current is not None and satisfaction_groups(plan_of(current)):
-        return current
-    return next((r for r in list_rounds(session) if satisfaction_groups(plan_of(r))), None)
+    try:
+        return sampled_round(session)[0]
+    except ServiceError:
+        return None
 
 
 @dataclass(frozen=True)
