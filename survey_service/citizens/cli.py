@@ -27,7 +27,7 @@ from ..core.database import get_db
 from ..respondent.operations import PROVINCE_TZ
 from . import delivery as files
 from .operations import MAX_ROSTER_BYTES, draw, group_seed, import_roster, purge
-from .outcomes import OUTCOMES, record_outcome
+from .outcomes import OUTCOME_LABELS, OUTCOMES, record_outcome
 from .queries import RosterLine, delivery_rows, roster_lines, sampled_group, sampled_round, slot_round
 from .storage import erase_freed_space
 
@@ -235,13 +235,14 @@ def delivery_outcome(slot: str, outcome: str, reason: str, on_date: str | None,
     with command_session() as session:
         row = slot_round(session, code, round_code)
         report = record_outcome(session, row, code, outcome, reason=reason, on_date=day, user=CLI)
+    vi, en = (label.lower() for label in OUTCOME_LABELS[outcome])
     if report.replacement:
-        say(f"Phiếu {code}: {outcome}; người dự phòng số {report.reserve_order} thay thế, phiếu mới "
+        say(f"Phiếu {code}: {vi}; người dự phòng số {report.reserve_order} thay thế, phiếu mới "
             f"{report.replacement}.",
-            f"Slot {code}: {outcome}; reserve no. {report.reserve_order} takes the place, new slot "
+            f"Slot {code}: {en}; reserve no. {report.reserve_order} takes the place, new slot "
             f"{report.replacement}.")
     else:
-        say(f"Phiếu {code}: đã ghi nhận {outcome}.", f"Slot {code}: recorded {outcome}.")
+        say(f"Phiếu {code}: đã ghi nhận ({vi}).", f"Slot {code}: recorded ({en}).")
 
 
 def register(group: click.Group) -> None:

@@ -34,6 +34,9 @@ from .queries import holder_of_slot, next_reserve
 HANDED_OUT, RETURNED = "handed_out", "returned"
 #: Every outcome the post office records, in the order of the buttons.
 OUTCOMES = (HANDED_OUT, RETURNED, UNREACHABLE, REFUSED)
+#: Each outcome in words (Vietnamese, English).
+OUTCOME_LABELS = {"handed_out": ("Đã phát", "Handed out"), "returned": ("Đã thu về", "Returned"),
+                  "unreachable": ("Không liên lạc được", "Unreachable"), "refused": ("Từ chối", "Refused")}
 #: Who handed the form out, as the distribution event says.
 POST_OFFICE = "bưu điện"
 

@@ -37,7 +37,7 @@ from ..core.i18n import current_lang, t, tr
 from ..respondent.operations import PROVINCE_TZ
 from . import delivery as files
 from .operations import MAX_ROSTER_BYTES, draw, group_seed, import_roster, purge
-from .outcomes import OUTCOMES, record_outcome
+from .outcomes import OUTCOME_LABELS, OUTCOMES, record_outcome
 from .queries import communes, delivery_rows, roster_lines, sampled_group, sampled_round
 from .storage import erase_freed_space
 
@@ -47,8 +47,6 @@ bp = Blueprint("citizens", __name__, url_prefix="/staff/citizens", template_fold
 DELIVERY_ROLES = ("postoffice",)
 
 #: Outcome buttons, in words.
-OUTCOME_LABELS = {"handed_out": ("Đã phát", "Handed out"), "returned": ("Đã thu về", "Returned"),
-                  "unreachable": ("Không liên lạc được", "Unreachable"), "refused": ("Từ chối", "Refused")}
 
 
 def _today() -> dt.date:
