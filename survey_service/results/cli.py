@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask import current_app
@@ -27,6 +29,8 @@ from ..plans.cli import plan_for_reading, round_option, select_round
 from ..plans.queries import current_plan, get_plan_row, plan_of
 from . import exports, satisfaction
 from .queries import Results, compute, responses_frame
+
+T = TypeVar("T")
 
 EXPORT_FORMATS = {
     "codebook": ("json", "csv"),
@@ -108,6 +112,23 @@ def source_database() -> Database | None:
     return Database(f"sqlite:///{path}")
 
 
+def _reading(read: Callable[[Session], T]) -> T:
+    """``read(session)`` on the service database, or on the example database where the
+    service's is not initialised (see :func:`source_database`)."""
+    example = source_database()
+    if example is not None:
+        try:
+            with example.session() as session:
+                return read(session)
+        finally:
+            example.dispose()
+    if not database_is_initialised():
+        fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
+             "the database is not initialised; run: survey-service init")
+    with command_session() as session:
+        return read(session)
+
+
 def _read_table(session: Session, table: str, round_code: str | None):  # type: ignore[no-untyped-def]
     select_round(session, round_code)
     row, plan = get_plan_row(session), current_plan(session)
@@ -128,19 +149,7 @@ def _export_results(table: str, fmt: str, output: str | None, round_code: str | 
                     precision: str) -> None:
     if fmt in ("xlsx", "sav") and output is None:
         fail("hãy chọn tệp ghi ra bằng -o", "choose the output file with -o")
-    example = source_database()
-    if example is not None:
-        try:
-            with example.session() as session:
-                plan, frame, computed = _read_table(session, table, round_code)
-        finally:
-            example.dispose()
-    else:
-        if not database_is_initialised():
-            fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
-                 "the database is not initialised; run: survey-service init")
-        with command_session() as session:
-            plan, frame, computed = _read_table(session, table, round_code)
+    plan, frame, computed = _reading(lambda session: _read_table(session, table, round_code))
     if computed is not None:
         frame = (exports.index_frame(computed, precision) if table == "index"
                  else exports.score_frame(computed, precision))
@@ -192,19 +201,7 @@ def _read_satisfaction(session: Session, round_code: str | None) -> satisfaction
 def _export_satisfaction(fmt: str, output: str | None, round_code: str | None, precision: str) -> None:
     if fmt == "xlsx" and output is None:
         fail("hãy chọn tệp ghi ra bằng -o", "choose the output file with -o")
-    example = source_database()
-    if example is not None:
-        try:
-            with example.session() as session:
-                result = _read_satisfaction(session, round_code)
-        finally:
-            example.dispose()
-    else:
-        if not database_is_initialised():
-            fail("cơ sở dữ liệu chưa được khởi tạo; hãy chạy: survey-service init",
-                 "the database is not initialised; run: survey-service init")
-        with command_session() as session:
-            result = _read_satisfaction(session, round_code)
+    result = _reading(lambda session: _read_satisfaction(session, round_code))
     frame = satisfaction.satisfaction_frame(result, precision)
     if fmt == "xlsx":
         write_file(output, satisfaction.to_xlsx(frame, precision))
