@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,11 +24,8 @@ from questionnaires.scoring import ScoringRules
 
 from ._checks import (
     ANSWER_COLUMNS,
-    as_code,
     check_units,
     examples,
-    is_blank,
-    require_codes,
     require_frame,
 )
 
@@ -100,69 +99,12 @@ def answer_weights(answers: pd.DataFrame, forms: Mapping[str, Form]) -> pd.DataF
     2      r03  khong_biet         K     NaN  False
     """
     frame = require_frame(answers, "answers", ANSWER_COLUMNS)
-    form = as_code(frame["form"])
-    question = as_code(frame["question"])
-    unknown_forms = sorted(set(form.unique()) - set(forms))
-    if unknown_forms:
-        raise ValueError(f"answers: unknown form(s) {examples(unknown_forms)}; "
-                         f"known: {', '.join(forms) or 'none'}")
-
-    criterion_of: dict[str, str] = {}
-    weight_of: dict[str, float] = {}
-    for code, f in forms.items():
-        for q in f.questions():
-            key = f"{code}{_SEP}{q.code}"
-            criterion_of[key] = q.criterion or ""
-            if q.scored:
-                for option in q.options:
-                    weight_of[f"{key}{_SEP}{option.value}"] = (
-                        math.nan if option.weight is None else float(option.weight))
-
-    keys = form + _SEP + question
-    criterion = keys.map(criterion_of)
-    unknown_q = criterion.isna().to_numpy()
-    if unknown_q.any():
-        bad = (form[unknown_q] + "/" + question[unknown_q]).tolist()
-        raise ValueError(f"answers: unknown question(s) {examples(bad)}")
-    criterion = criterion.astype(str)
-
-    value = as_code(frame["value"])
-    blank = is_blank(value)
-    look = (criterion != "").to_numpy() & ~blank
-    option_keys = keys[look] + _SEP + value[look]
-    known = option_keys.isin(weight_of.keys()).to_numpy()
-    if not known.all():
-        bad_rows = np.flatnonzero(look)[~known]
-        bad = (form.iloc[bad_rows] + "/" + question.iloc[bad_rows] + "="
-               + value.iloc[bad_rows]).tolist()
-        raise ValueError(f"answers: value(s) that are not an option of their question "
-                         f"{examples(bad)}")
-    weight = np.full(len(frame), math.nan)
-    weight[look] = option_keys.map(weight_of).to_numpy(dtype=float)
-
-    _check_consistency(frame)
+    weighed = _weigh(frame, forms)
     out = frame.copy()
-    out["criterion"] = criterion.to_numpy()
-    out["weight"] = weight
-    out["valid"] = ~np.isnan(weight)
+    out["criterion"] = weighed.criterion_of_pair[weighed.pairs]
+    out["weight"] = weighed.weight
+    out["valid"] = ~np.isnan(weighed.weight)
     return out
-
-
-def _check_consistency(frame: pd.DataFrame) -> None:
-    codes = pd.DataFrame({c: as_code(frame[c]) for c in ("response", "group", "form",
-                                                         "rated_unit", "question")})
-    require_codes(codes, "answers", ("response", "group", "form", "question"))
-    per_response = codes[["response", "group", "form"]].drop_duplicates()
-    split = per_response.loc[per_response["response"].duplicated(), "response"]
-    if len(split):
-        raise ValueError(f"answers: response(s) recorded under more than one group or form "
-                         f"{examples(split)}")
-    twice = codes.duplicated(["response", "rated_unit", "question"])
-    if twice.any():
-        bad = (codes.loc[twice, "response"] + ":" + codes.loc[twice, "question"] + "@"
-               + codes.loc[twice, "rated_unit"]).tolist()
-        raise ValueError(f"answers: question(s) answered twice in one response about one unit "
-                         f"{examples(bad)}")
 
 
 def survey_scores(answers: pd.DataFrame, forms: Mapping[str, Form], rules: ScoringRules,
@@ -287,9 +229,59 @@ def survey_scores(answers: pd.DataFrame, forms: Mapping[str, Form], rules: Scori
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie strictly between 0 and 1, not {confidence!r}")
+    return score_answers(answers, forms, rules, units).scores(confidence)
+
+
+# --------------------------------------------------------------------- answers scored once
+
+@dataclass(frozen=True)
+class ScoredAnswers:
+    """Answers scored once, to be reused: survey points, then the rank intervals.
+
+    Made by :func:`score_answers`.  ``sums`` has one row per (rated unit, sub-criterion,
+    group, respondent), sorted by those codes: ``s`` (sum of valid weights), ``m`` (valid
+    answers) and ``a`` (recorded answers); its code columns are categorical, so a
+    million answers take a few tens of megabytes.  ``units`` are the checked units.
+    """
+
+    sums: pd.DataFrame
+    units: pd.DataFrame
+    rules: ScoringRules
+
+    def scores(self, confidence: float = 0.95) -> pd.DataFrame:
+        """The table of :func:`survey_scores`, from the sums."""
+        if not 0 < confidence < 1:
+            raise ValueError(f"confidence must lie strictly between 0 and 1, not {confidence!r}")
+        return scores_from_sums(self.sums, self.units, self.rules, confidence)
+
+    def among(self, units: pd.DataFrame) -> ScoredAnswers:
+        """The same answers about ``units`` only (some of :attr:`units`, in any order): what
+        scoring the answers about those units alone would give."""
+        clean = check_units(units, self.rules)
+        stray = clean.loc[~clean["unit"].isin(self.units["unit"]), "unit"]
+        if len(stray):
+            raise ValueError(f"units: not among the scored units {examples(stray)}")
+        keep = self.sums["unit"].isin(clean["unit"]).to_numpy()
+        return ScoredAnswers(self.sums.loc[keep].reset_index(drop=True), clean, self.rules)
+
+
+def score_answers(answers: pd.DataFrame, forms: Mapping[str, Form], rules: ScoringRules,
+                  units: pd.DataFrame) -> ScoredAnswers:
+    """Check and score ``answers`` once, for :meth:`ScoredAnswers.scores` (the table of
+    :func:`survey_scores`) and :func:`analysis.uncertainty.rank_intervals_of`.
+
+    Arguments, checks and errors are those of :func:`survey_scores`.  Code columns may be
+    categorical, which keeps a large table small and makes it faster to score.
+
+    >>> from analysis._example import worked_example
+    >>> ex = worked_example()
+    >>> scored = score_answers(ex.answers, ex.forms, ex.rules, ex.units)
+    >>> scored.scores().equals(survey_scores(ex.answers, ex.forms, ex.rules, ex.units))
+    True
+    """
     clean_units = check_units(units, rules)
-    resp = respondent_sums(scored_answers(answers, forms, rules, clean_units))
-    return scores_from_sums(resp, clean_units, rules, confidence)
+    sums = respondent_sums(_scored(answers, forms, rules, clean_units), compact=True)
+    return ScoredAnswers(sums, clean_units, rules)
 
 
 # --------------------------------------------------------------------- shared helpers
@@ -325,58 +317,234 @@ def criterion_grid(units: pd.DataFrame, rules: ScoringRules, method: str = "surv
     return pd.DataFrame(rows, columns=["unit", "kind", "criterion", "max_points", "area"])
 
 
+# A code column is handled as (codes, labels): ``labels[codes]`` is the column as text
+# (``as_code``), and the labels are unique and sorted, so that codes sort as the texts do.
+# A million answers are then checked and grouped on integers, never text by text.
+Codes = tuple[np.ndarray, np.ndarray]
+
+
+def code_factors(series: pd.Series) -> Codes:
+    """``(codes, labels)`` of a code column, missing values as ``""`` (see ``as_code``).
+
+    A categorical column is read from its codes, without making a text per row.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        raw = series.cat.codes.to_numpy()
+        uniques = series.cat.categories
+    else:
+        raw, uniques = pd.factorize(series, use_na_sentinel=True)
+    texts = np.array([*(str(v) for v in uniques), ""], dtype=object)
+    order, labels = pd.factorize(texts, sort=True)
+    codes = order[np.where(raw < 0, len(texts) - 1, raw)]
+    return codes.astype(np.int64), np.asarray(labels, dtype=object)
+
+
+def _blank_labels(labels: np.ndarray) -> np.ndarray:
+    return np.array([not v.strip() for v in labels], dtype=bool)
+
+
+def combine_codes(*columns: Codes) -> np.ndarray:
+    """One integer key per row for several code columns, sorting as their tuples do."""
+    key = np.zeros(len(columns[0][0]), dtype=np.int64)
+    size = 1
+    for codes, labels in columns:
+        width = max(1, len(labels))
+        if size * width >= 2 ** 62:  # renumber the key so far, keeping its order
+            uniques, key = np.unique(key, return_inverse=True)
+            size = len(uniques)
+        key = key * width + codes
+        size *= width
+    return key
+
+
+def _texts(column: Codes, rows: np.ndarray | None = None) -> np.ndarray:
+    codes, labels = column
+    return labels[codes if rows is None else codes[rows]]
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    """Answers checked and weighed (:func:`answer_weights`), as code columns."""
+
+    columns: dict[str, Codes]
+    #: Per row: its (form, question) pair; per pair: the feeding sub-criterion's code
+    #: in the form ("" if unscored), and ``form<SEP>question``.
+    pairs: np.ndarray
+    criterion_of_pair: np.ndarray
+    pair_keys: list[str]
+    weight: np.ndarray
+
+
+def _weigh(frame: pd.DataFrame, forms: Mapping[str, Form]) -> _Weighed:
+    columns = {c: code_factors(frame[c]) for c in ANSWER_COLUMNS}
+    form, question, value = columns["form"], columns["question"], columns["value"]
+    present = form[1][np.unique(form[0])] if len(frame) else []
+    unknown_forms = sorted(set(present) - set(forms))
+    if unknown_forms:
+        raise ValueError(f"answers: unknown form(s) {examples(unknown_forms)}; "
+                         f"known: {', '.join(forms) or 'none'}")
+
+    criterion_of: dict[str, str] = {}
+    weight_of: dict[str, float] = {}
+    for code, f in forms.items():
+        for q in f.questions():
+            key = f"{code}{_SEP}{q.code}"
+            criterion_of[key] = q.criterion or ""
+            if q.scored:
+                for option in q.options:
+                    weight_of[f"{key}{_SEP}{option.value}"] = (
+                        math.nan if option.weight is None else float(option.weight))
+
+    pairs, first = pd.factorize(combine_codes(form, question))
+    first_rows = _first_rows(pairs, len(first))
+    pair_keys = [f"{f}{_SEP}{q}" for f, q in zip(_texts(form, first_rows),
+                                                  _texts(question, first_rows))]
+    found = [criterion_of.get(k) for k in pair_keys]
+    unknown_q = np.array([c is None for c in found], dtype=bool)[pairs]
+    if unknown_q.any():
+        bad = [f"{f}/{q}" for f, q in zip(_texts(form, unknown_q), _texts(question, unknown_q))]
+        raise ValueError(f"answers: unknown question(s) {examples(bad)}")
+    criterion_of_pair = np.array([c or "" for c in found], dtype=object)
+
+    blank = _blank_labels(value[1])[value[0]]
+    look = np.array([c != "" for c in criterion_of_pair], dtype=bool)[pairs] & ~blank
+    options, first_option = pd.factorize(pairs[look] * len(value[1]) + value[0][look])
+    option_keys = [f"{pair_keys[p]}{_SEP}{value[1][v]}"
+                   for p, v in zip(first_option // len(value[1]), first_option % len(value[1]))]
+    known = np.array([k in weight_of for k in option_keys], dtype=bool)[options]
+    if not known.all():
+        bad_rows = np.flatnonzero(look)[~known]
+        bad = [f"{f}/{q}={v}" for f, q, v in zip(_texts(form, bad_rows), _texts(question, bad_rows),
+                                                 _texts(value, bad_rows))]
+        raise ValueError(f"answers: value(s) that are not an option of their question "
+                         f"{examples(bad)}")
+    weight = np.full(len(frame), math.nan)
+    weight[look] = np.array([weight_of[k] for k in option_keys], dtype=float)[options]
+    _check_consistency(columns)
+    return _Weighed(columns, pairs, criterion_of_pair, pair_keys, weight)
+
+
+def _first_rows(codes: np.ndarray, count: int) -> np.ndarray:
+    """The first row of each of ``count`` codes numbered in order of appearance."""
+    first = np.full(count, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
+
+
+def _check_consistency(columns: dict[str, Codes]) -> None:
+    for column in ("response", "group", "form", "question"):
+        blank = _blank_labels(columns[column][1])[columns[column][0]]
+        if blank.any():
+            raise ValueError(f"answers: {int(blank.sum())} row(s) have no {column!r}")
+    response = columns["response"]
+    per_response = pd.Series(combine_codes(response, columns["group"], columns["form"]))
+    firsts = per_response.drop_duplicates().index.to_numpy()
+    split_rows = firsts[pd.Series(response[0][firsts]).duplicated().to_numpy()]
+    if len(split_rows):
+        raise ValueError(f"answers: response(s) recorded under more than one group or form "
+                         f"{examples(_texts(response, split_rows))}")
+    twice = pd.Series(combine_codes(response, columns["rated_unit"], columns["question"])
+                      ).duplicated().to_numpy()
+    if twice.any():
+        bad = [f"{r}:{q}@{u}" for r, q, u in zip(_texts(response, twice),
+                                                 _texts(columns["question"], twice),
+                                                 _texts(columns["rated_unit"], twice))]
+        raise ValueError(f"answers: question(s) answered twice in one response about one unit "
+                         f"{examples(bad)}")
+
+
+#: The columns of :func:`scored_answers` that hold codes.
+_SCORED_CODES = ("unit", "criterion", "group", "response", "form", "question", "value")
+
+
 def scored_answers(answers: pd.DataFrame, forms: Mapping[str, Form], rules: ScoringRules,
                    units: pd.DataFrame) -> pd.DataFrame:
     """The answers that feed a survey sub-criterion of ``rules``: ``unit`` (the rated
-    unit), ``kind``, ``criterion``, ``group``, ``response``, ``value``, ``weight``,
-    ``valid``.  ``units`` is a frame checked by ``check_units``."""
-    weighted = answer_weights(answers, forms)
-    feeds = {f"{ref.form}{_SEP}{ref.question}": sub.code
-             for _, _, sub in rules.subcriteria(method="survey") for ref in sub.questions}
-    keys = as_code(weighted["form"]) + _SEP + as_code(weighted["question"])
-    criterion = keys.map(feeds)
-    keep = criterion.notna().to_numpy()
-    sub = weighted.loc[keep]
-    out = pd.DataFrame({
-        "unit": as_code(sub["rated_unit"]).to_numpy(),
-        "criterion": criterion[keep].astype(str).to_numpy(),
-        "group": as_code(sub["group"]).to_numpy(),
-        "response": as_code(sub["response"]).to_numpy(),
-        "form": as_code(sub["form"]).to_numpy(),
-        "question": as_code(sub["question"]).to_numpy(),
-        "value": as_code(sub["value"]).to_numpy(),
-        "weight": sub["weight"].to_numpy(dtype=float),
-        "valid": sub["valid"].to_numpy(dtype=bool),
-    })
-    no_unit = is_blank(out["unit"])
-    if no_unit.any():
-        bad = (out.loc[no_unit, "form"] + "/" + out.loc[no_unit, "question"]).tolist()
-        raise ValueError(f"answers: {int(no_unit.sum())} scored answer(s) have no rated_unit "
-                         f"(questions {examples(bad)})")
-    kind_of = dict(zip(units["unit"], units["kind"]))
-    out["kind"] = out["unit"].map(kind_of)
-    unknown = out["kind"].isna().to_numpy()
-    if unknown.any():
-        raise ValueError(f"answers: rated unit(s) not in units {examples(out.loc[unknown, 'unit'])}")
-    out["kind"] = out["kind"].astype(str)
-    pairs = out[["kind", "criterion"]].drop_duplicates()
-    for kind, code in zip(pairs["kind"], pairs["criterion"]):
-        if rules.subcriterion(code).max_for(kind) is None:
-            bad_units = out.loc[(out["kind"] == kind) & (out["criterion"] == code), "unit"]
-            raise ValueError(f"answers: sub-criterion {code!r} does not apply to units of kind "
-                             f"{kind!r}, but answers rate {examples(bad_units)} on it")
+    unit), ``criterion``, ``group``, ``response``, ``form``, ``question``, ``value``,
+    ``weight``, ``valid``, ``kind``.  ``units`` is a frame checked by ``check_units``."""
+    scored = _scored(answers, forms, rules, units)
+    out = pd.DataFrame({c: _texts(scored[c]) for c in _SCORED_CODES})
+    out["weight"] = scored["weight"]
+    out["valid"] = scored["valid"]
+    out["kind"] = pd.Series(_texts(scored["kind"]), index=out.index, dtype=object).astype(str)
     return out
 
 
-def respondent_sums(scored: pd.DataFrame) -> pd.DataFrame:
+def _scored(answers: pd.DataFrame, forms: Mapping[str, Form], rules: ScoringRules,
+            units: pd.DataFrame) -> dict[str, Any]:
+    """:func:`scored_answers` as code columns (and ``weight``, ``valid``)."""
+    weighed = _weigh(require_frame(answers, "answers", ANSWER_COLUMNS), forms)
+    feeds = {f"{ref.form}{_SEP}{ref.question}": sub.code
+             for _, _, sub in rules.subcriteria(method="survey") for ref in sub.questions}
+    feeding = [feeds.get(k) for k in weighed.pair_keys]
+    keep = np.array([c is not None for c in feeding], dtype=bool)[weighed.pairs]
+    rows = np.flatnonzero(keep)
+    criteria = np.array(sorted({c for c in feeding if c is not None}), dtype=object)
+    code_of = {c: i for i, c in enumerate(criteria)}
+    pair_criterion = np.array([code_of.get(c, 0) for c in feeding], dtype=np.int64)
+    criterion = (pair_criterion[weighed.pairs[rows]], criteria)
+    columns = weighed.columns
+    scored: dict[str, Any] = {"unit": (columns["rated_unit"][0][rows], columns["rated_unit"][1]),
+                              "criterion": criterion}
+    for name in ("group", "response", "form", "question", "value"):
+        scored[name] = (columns[name][0][rows], columns[name][1])
+    scored["weight"] = weighed.weight[rows]
+    scored["valid"] = ~np.isnan(scored["weight"])
+
+    unit = scored["unit"]
+    no_unit = _blank_labels(unit[1])[unit[0]]
+    if no_unit.any():
+        bad = [f"{f}/{q}" for f, q in zip(_texts(scored["form"], no_unit),
+                                          _texts(scored["question"], no_unit))]
+        raise ValueError(f"answers: {int(no_unit.sum())} scored answer(s) have no rated_unit "
+                         f"(questions {examples(bad)})")
+    kind_of = dict(zip(units["unit"], units["kind"]))
+    kinds = [kind_of.get(u) for u in unit[1]]
+    unknown = np.array([k is None for k in kinds], dtype=bool)[unit[0]]
+    if unknown.any():
+        raise ValueError(f"answers: rated unit(s) not in units {examples(_texts(unit, unknown))}")
+    kind_labels = np.array(sorted({k for k in kinds if k is not None}), dtype=object)
+    kind_index = {k: i for i, k in enumerate(kind_labels)}
+    kind_code = np.array([kind_index.get(k, 0) for k in kinds], dtype=np.int64)
+    scored["kind"] = (kind_code[unit[0]], kind_labels)
+    pairs, _ = pd.factorize(combine_codes(scored["kind"], scored["criterion"]))
+    for row in _first_rows(pairs, pairs.max() + 1 if len(pairs) else 0):
+        kind, code = _texts(scored["kind"], row), _texts(scored["criterion"], row)
+        if rules.subcriterion(code).max_for(kind) is None:
+            bad_units = _texts(unit, pairs == pairs[row])
+            raise ValueError(f"answers: sub-criterion {code!r} does not apply to units of kind "
+                             f"{kind!r}, but answers rate {examples(bad_units)} on it")
+    return scored
+
+
+def respondent_sums(scored: pd.DataFrame | dict[str, Any], *, compact: bool = False
+                    ) -> pd.DataFrame:
     """Per (unit, criterion, group, response): ``s`` (sum of valid weights), ``m`` (valid
-    answers) and ``a`` (recorded answers), sorted by those keys."""
-    frame = scored[["unit", "criterion", "group", "response"]].copy()
-    frame["s"] = np.nan_to_num(scored["weight"].to_numpy(dtype=float))
-    frame["m"] = scored["valid"].to_numpy(dtype=np.int64)
-    frame["a"] = 1
-    out = frame.groupby(["unit", "criterion", "group", "response"], sort=True).sum()
-    return out.reset_index()
+    answers) and ``a`` (recorded answers), sorted by those keys.
+
+    ``scored``: the table of :func:`scored_answers` (or its code columns).  ``compact``:
+    the four key columns are categorical instead of text."""
+    keys = ("unit", "criterion", "group", "response")
+    if isinstance(scored, pd.DataFrame):
+        columns = {k: code_factors(scored[k]) for k in keys}
+        weight = scored["weight"].to_numpy(dtype=float)
+        valid = scored["valid"].to_numpy(dtype=np.int64)
+    else:
+        columns = {k: scored[k] for k in keys}
+        weight, valid = scored["weight"], scored["valid"].astype(np.int64)
+    frame = pd.DataFrame({"key": combine_codes(*(columns[k] for k in keys)),
+                          "s": np.nan_to_num(weight), "m": valid, "a": 1})
+    sums = frame.groupby("key", sort=True).sum()
+    # A row of each key, to read its codes back.
+    rows = _first_rows(np.searchsorted(sums.index.to_numpy(), frame["key"].to_numpy()), len(sums))
+    out = {}
+    for k in keys:
+        codes, labels = columns[k]
+        picked = codes[rows]
+        out[k] = (pd.Categorical.from_codes(picked, categories=labels) if compact
+                  else labels[picked])
+    return pd.DataFrame({**out, "s": sums["s"].to_numpy(), "m": sums["m"].to_numpy(),
+                         "a": sums["a"].to_numpy()})
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -393,7 +561,10 @@ def _estimates(resp: pd.DataFrame, pooling: str, confidence: float) -> pd.DataFr
     s = resp["s"].to_numpy(dtype=float)
     m = resp["m"].to_numpy(dtype=float)
     carry = m > 0
-    work = resp[group_keys].copy()
+    # Grouped on integer codes (in the order of the texts): the same groups, in the same
+    # order, as on the texts themselves.
+    codes = {k: code_factors(resp[k]) for k in group_keys}
+    work = pd.DataFrame({k: codes[k][0] for k in group_keys})
     work["s"], work["m"], work["a"], work["carry"] = s, m, resp["a"].to_numpy(), carry
 
     levels = group_keys if pooling == "groups" else pair_keys
@@ -445,7 +616,8 @@ def _estimates(resp: pd.DataFrame, pooling: str, confidence: float) -> pd.DataFr
     low, high = t_interval(mean, var, df, ok, confidence)
     n = p["n"].to_numpy(dtype=float)
     return pd.DataFrame({
-        "unit": p["unit"].to_numpy(), "criterion": p["criterion"].to_numpy(),
+        "unit": codes["unit"][1][p["unit"].to_numpy()],
+        "criterion": codes["criterion"][1][p["criterion"].to_numpy()],
         "n": n.astype(np.int64), "mean": mean, "ci_low": low, "ci_high": high,
         "dont_know_share": 1.0 - _ratio(n, p["A"].to_numpy(dtype=float)),
         "groups": p["groups"].to_numpy(dtype=np.int64),

@@ -17,11 +17,10 @@ from scipy import sparse
 from questionnaires import Form
 from questionnaires.scoring import ScoringRules
 
-from ._checks import check_units
 from .index import min_rank, unit_index, unit_totals
-from .scoring import criterion_grid, respondent_sums, scored_answers, scores_from_sums
+from .scoring import ScoredAnswers, code_factors, combine_codes, criterion_grid, score_answers
 
-__all__ = ["DEFAULT_SEED", "rank_intervals"]
+__all__ = ["DEFAULT_SEED", "rank_intervals", "rank_intervals_of"]
 
 #: The seed used when neither ``seed`` nor ``rng`` is given, so that a report computed
 #: twice from the same answers shows the same intervals.
@@ -30,6 +29,13 @@ DEFAULT_SEED = 2020
 #: Upper bound on the number of resampling weights held in memory at once
 #: (replicates x respondent-unit cells); replicates are drawn in chunks below it.
 _CHUNK_CELLS = 4_000_000
+
+
+def _first(codes: np.ndarray, count: int) -> np.ndarray:
+    """A row (any one) of each of the ``count`` codes 0, 1, ..., each of which occurs."""
+    rows = np.zeros(count, dtype=np.int64)
+    rows[codes] = np.arange(len(codes))
+    return rows
 
 
 class _Resampler:
@@ -46,9 +52,14 @@ class _Resampler:
         self.pooling = rules.pooling
         self.fixed = fixed
         self.top = top
-        positions = resp[["unit", "group", "response"]].drop_duplicates()
-        positions = positions.sort_values(["unit", "group", "response"]).reset_index(drop=True)
-        cell = positions.groupby(["unit", "group"], sort=False).ngroup().to_numpy()
+        # Everything is numbered on integer codes that sort as the texts do, so positions,
+        # cells and slots come in the order of their codes' texts.
+        unit, criterion, group, response = (code_factors(resp[k]) for k in
+                                            ("unit", "criterion", "group", "response"))
+        positions, row = np.unique(combine_codes(unit, group, response), return_inverse=True)
+        # Positions sorted by (unit, group, response): each cell is a run of positions.
+        _, cell = np.unique(combine_codes(unit, group)[_first(row, len(positions))],
+                            return_inverse=True)
         sizes = np.bincount(cell)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         #: For each position: the first position of its cell and the cell's size.
@@ -56,20 +67,17 @@ class _Resampler:
         self.size = sizes[cell]
         self.n_positions = len(positions)
 
-        pos_index = pd.MultiIndex.from_frame(positions)
-        row = pos_index.get_indexer(pd.MultiIndex.from_frame(resp[["unit", "group", "response"]]))
-        slots = resp[["unit", "criterion", "group"]].drop_duplicates().sort_values(
-            ["unit", "criterion", "group"]).reset_index(drop=True)
-        col = pd.MultiIndex.from_frame(slots).get_indexer(
-            pd.MultiIndex.from_frame(resp[["unit", "criterion", "group"]]))
+        slots, col = np.unique(combine_codes(unit, criterion, group), return_inverse=True)
         shape = (len(positions), len(slots))
         self.S_t = sparse.csr_matrix((resp["s"].to_numpy(dtype=float), (row, col)), shape).T.tocsr()
         self.M_t = sparse.csr_matrix((resp["m"].to_numpy(dtype=float), (row, col)), shape).T.tocsr()
 
         grid = criterion_grid(units, rules)
-        pairs = slots[["unit", "criterion"]].drop_duplicates().reset_index(drop=True)
-        pair_of_slot = pd.MultiIndex.from_frame(pairs).get_indexer(
-            pd.MultiIndex.from_frame(slots[["unit", "criterion"]]))
+        slot_rows = _first(col, len(slots))
+        _, pair_of_slot = np.unique(combine_codes(unit, criterion)[slot_rows], return_inverse=True)
+        pair_rows = slot_rows[_first(pair_of_slot, pair_of_slot.max() + 1 if len(slots) else 0)]
+        pairs = pd.DataFrame({"unit": unit[1][unit[0][pair_rows]],
+                              "criterion": criterion[1][criterion[0][pair_rows]]})
         #: Slots -> pairs (summing), transposed: pairs x slots.
         self.P_t = sparse.csr_matrix(
             (np.ones(len(slots)), (pair_of_slot, np.arange(len(slots)))), (len(pairs), len(slots)))
@@ -207,19 +215,49 @@ def rank_intervals(answers: pd.DataFrame, forms: Mapping[str, Form], rules: Scor
     0  so-tu-phap     1         1          1
     1   so-noi-vu     2         2          2
     """
+    _generator(replicates, coverage, seed, rng)
+    return rank_intervals_of(score_answers(answers, forms, rules, units), appraisal, replicates,
+                             seed, rng, adjustments=adjustments, coverage=coverage)
+
+
+def _generator(replicates: int, coverage: float, seed: int | None,
+               rng: np.random.Generator | None) -> np.random.Generator:
+    """The random generator to draw from, once the arguments are checked."""
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) \
             or replicates < 1:
         raise ValueError(f"replicates must be a positive integer, not {replicates!r}")
     if not 0 < coverage < 1:
         raise ValueError(f"coverage must lie strictly between 0 and 1, not {coverage!r}")
     if rng is None:
-        rng = np.random.default_rng(seed)
-    elif not isinstance(rng, np.random.Generator):
+        return np.random.default_rng(seed)
+    if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, not {type(rng).__name__}")
+    return rng
 
-    clean_units = check_units(units, rules)
-    resp = respondent_sums(scored_answers(answers, forms, rules, clean_units))
-    survey = scores_from_sums(resp, clean_units, rules)
+
+def rank_intervals_of(scored: ScoredAnswers, appraisal: pd.DataFrame, replicates: int = 1000,
+                      seed: int | None = DEFAULT_SEED, rng: np.random.Generator | None = None, *,
+                      adjustments: pd.DataFrame | None = None, coverage: float = 0.90
+                      ) -> pd.DataFrame:
+    """:func:`rank_intervals` of answers already scored (:func:`analysis.scoring.score_answers`),
+    so that answers scored for the survey points are not scored a second time.
+
+    The units are the scored units; for the intervals among some of them only, pass
+    ``scored.among(those units)``.  Other arguments, the result and the errors are those
+    of :func:`rank_intervals`, which gives exactly the same table.
+
+    >>> from analysis._example import worked_example
+    >>> from analysis.scoring import score_answers
+    >>> ex = worked_example()
+    >>> scored = score_answers(ex.answers, ex.forms, ex.rules, ex.units)
+    >>> rank_intervals_of(scored, ex.appraisal, replicates=200, seed=1).equals(
+    ...     rank_intervals(ex.answers, ex.forms, ex.rules, ex.units, ex.appraisal,
+    ...                    replicates=200, seed=1))
+    True
+    """
+    rng = _generator(replicates, coverage, seed, rng)
+    clean_units, rules, resp = scored.units, scored.rules, scored.sums
+    survey = scored.scores()
     point = unit_index(survey, appraisal, rules, clean_units, adjustments)
     totals = unit_totals(survey, appraisal, rules, clean_units, adjustments)
     fixed = (totals["appraisal"] + totals["bonus"] - totals["penalty"]).to_numpy(dtype=float)

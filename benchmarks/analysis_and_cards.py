@@ -26,6 +26,9 @@ is also sampled every 0.2 s from ``/proc`` to show whether it grows during the r
     PDF export.  Target: < 2 minutes, with a peak memory that does not grow with the
     plan; read here as: the 63x peak at most 1.25 times the 1x peak (b).
 
+For scale it also times ``survey-service --help``: the start-up alone (the imports of
+the command line), included in every figure above.
+
 It prints the date and the machine (as ``benchmarks/throughput.py``), a table of the
 runs and the targets; the exit status is 0 when every target is met.  PostgreSQL runs
 under ``scripts/with-postgres`` (a throwaway server) unless ``SURVEY_TEST_POSTGRES_URL``
@@ -389,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pg = postgres_version(os.environ[POSTGRES_ENV]) if "postgresql" in kinds and "a" in args.only else None
         info = machine_info(pg)
+        print("start-up alone", file=sys.stderr, flush=True)
+        runs["startup"] = timed("start-up alone: `survey-service --help`", ["--help"], env_for(folder))
         if "a" in args.only:
             for kind in kinds:
                 if kind == "sqlite":

@@ -89,8 +89,10 @@ def printed_link(url: str) -> str:
     return url[len("https://"):] if url.lower().startswith("https://") else url
 
 
-def card_for(row: SlotRow, plan: sampling.Plan, lang: str = "vi") -> Card:
-    """The content of ``row``'s card, texts in ``lang`` (place names are Vietnamese)."""
+def card_for(row: SlotRow, plan: sampling.Plan, lang: str = "vi", matrix: Matrix | None = None) -> Card:
+    """The content of ``row``'s card, texts in ``lang`` (place names are Vietnamese).
+
+    ``matrix``: the QR code of ``row.url`` if already made (:func:`.qr.qr_matrices`)."""
     try:
         group_name = sampling.name_in(plan.group(row.group), lang)
     except KeyError:
@@ -114,7 +116,7 @@ def card_for(row: SlotRow, plan: sampling.Plan, lang: str = "vi") -> Card:
         deadline=card_text("deadline", lang, date=format_date(deadline, lang)) if deadline else "",
         instruction=card_text("instruction", lang),
         anonymity=card_text("anonymity", lang),
-        matrix=qr_matrix(row.url),
+        matrix=qr_matrix(row.url) if matrix is None else matrix,
     )
 
 

@@ -1,16 +1,13 @@
-"""Printed slot cards and QR images: what the post office hands out, one card per slot.
+"""Printed slot cards: what the post office hands out, one card per slot.
 
 * :func:`cards_pdf`: an A4 PDF of cards to print and cut, 8 a page (2 columns x 4
   rows, cut lines and crop marks), each with the QR code of the slot's link, the
   slot code, the link to type, the group, unit, form, survey title, deadline, an
-  instruction and the anonymity promise.
-* :func:`qr_zip`: a zip of one PNG QR image per slot (``<slot code>.png``) and a
-  ``slots.csv`` index.
-* :func:`qr_svg`: an inline SVG QR code for web pages (no external resources).
+  instruction and the anonymity promise; :func:`write_cards_pdf` writes it page by page.
 
-Every QR code comes from :func:`qr_matrix` (the ``qrcode`` library, error
-correction M), so the PDF, the PNGs and the SVG show the same symbol.  The QR codes
-are drawn as vector rectangles, crisp at any print resolution.
+Every QR code comes from :func:`.qr.qr_matrix`, so the PDF and the PNGs of
+:func:`.qr.qr_zip` show the same symbol.  The QR codes are drawn as vector
+rectangles, crisp at any print resolution.
 
 Vietnamese needs a font with its letters (reportlab's built-in Helvetica has none):
 the DejaVu fonts ship in ``survey_service/fonts/`` (see the README and LICENSE
@@ -23,10 +20,12 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -37,7 +36,8 @@ from reportlab.pdfgen.canvas import Canvas
 import sampling
 
 from .card_content import Card, card_for, card_text, nfc
-from .qr import Matrix, qr_runs
+from .pdf_stream import StreamingCanvas
+from .qr import Matrix, qr_matrices, qr_runs
 from .queries import SlotRow
 
 #: ``progress(done, total)``: called as cards or images are made.
@@ -157,7 +157,7 @@ GREY = (0.33, 0.33, 0.33)
 CUT = (0.7, 0.7, 0.7)
 
 
-def cards_pdf(rows: Sequence[SlotRow], plan: sampling.Plan, *, lang: str = "vi",
+def cards_pdf(rows: Iterable[SlotRow], plan: sampling.Plan, *, lang: str = "vi",
               progress: Progress | None = None) -> bytes:
     """An A4 PDF of the cards of ``rows``, 8 a page, in the order given.
 
@@ -166,40 +166,52 @@ def cards_pdf(rows: Sequence[SlotRow], plan: sampling.Plan, *, lang: str = "vi",
     ``(0, 0)`` for an empty selection, which gives one page saying so).  The output
     is the same bytes for the same input (no time stamp in the file).
     """
+    rows = list(rows)  # an iterator (such as iter_slots) is welcome too
+    out = io.BytesIO()
+    write_cards_pdf(out, rows, len(rows), plan, lang=lang, progress=progress)
+    return out.getvalue()
+
+
+def write_cards_pdf(out: IO[bytes], rows: Iterable[SlotRow], total: int, plan: sampling.Plan, *,
+                    lang: str = "vi", progress: Progress | None = None) -> None:
+    """Write the PDF of :func:`cards_pdf` to ``out`` page by page, in memory that does not
+    grow with the cards.  ``total``: how many ``rows`` (an iterator is welcome) there are,
+    needed first for the footers (ValueError if it is wrong)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
-    rows = list(rows)  # an iterator (such as iter_slots) is welcome too
     register_fonts()
-    out = io.BytesIO()
     title = nfc(plan.title.get(lang))
-    c = Canvas(out, pagesize=A4, pageCompression=1, invariant=1, lang=lang,
-               initialFontName=SANS, initialFontSize=8)
+    c = StreamingCanvas(out, pagesize=A4, pageCompression=1, invariant=1, lang=lang,
+                        initialFontName=SANS, initialFontSize=8)
     c.setTitle(f"{card_text('subject', lang)}: {title}")
     c.setSubject(card_text("subject", lang))
     c.setCreator("survey-service")
-    total = len(rows)
     if total == 0:
         _draw_empty_page(c, title, lang)
         c.showPage()
         if progress:
             progress(0, 0)
-    pages = math.ceil(total / CARDS_PER_PAGE)
+    pages, rows = math.ceil(total / CARDS_PER_PAGE), iter(rows)
     for page in range(pages):
         first = page * CARDS_PER_PAGE
-        batch = rows[first:first + CARDS_PER_PAGE]
+        batch = list(itertools.islice(rows, min(CARDS_PER_PAGE, total - first)))
+        if len(batch) < min(CARDS_PER_PAGE, total - first):
+            raise ValueError(f"{first + len(batch)} slot rows where {total} were announced")
         _draw_cut_lines(c)
-        for i, row in enumerate(batch):
+        matrices = qr_matrices([row.url for row in batch])  # a page's QR codes at once: faster
+        for i, (row, matrix) in enumerate(zip(batch, matrices)):
             col, line = i % COLUMNS, i // COLUMNS
             x = MARGIN_X + col * CARD_W
             y = PAGE_H - MARGIN_TOP - (line + 1) * CARD_H
-            draw_card(c, card_for(row, plan, lang), x, y)
+            draw_card(c, card_for(row, plan, lang, matrix), x, y)
             if progress:
                 progress(first + i + 1, total)
         _draw_footer(c, card_text("footer", lang, page=page + 1, pages=pages, first=first + 1,
-                              last=first + len(batch), total=total))
+                                  last=first + len(batch), total=total))
         c.showPage()
+    if next(rows, None) is not None:
+        raise ValueError(f"more slot rows than the {total} announced")
     c.save()
-    return out.getvalue()
 
 
 def draw_card(c: Canvas, card: Card, x: float, y: float) -> None:

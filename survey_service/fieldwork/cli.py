@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 import sampling
+from sampling.slots import SlotStatus
 
 from ..core.cli import (
     command_session,
@@ -21,10 +26,11 @@ from ..core.cli import (
     say,
     write_file,
 )
+from ..core.models import RespondentGroup, Slot, SurveyPlan, Unit
 from ..plans.cli import round_option, select_round
 from ..plans.queries import current_plan, get_plan_row
 from .exports import write_slots_csv
-from .queries import iter_slots
+from .queries import ParentUnit, SlotRow, _filtered, iter_slots, slot_join, slot_url
 
 slots = AppGroup("slots", help="Slots: one one-time link per quota place.")
 
@@ -55,9 +61,14 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
                  f"there is no group '{group}' (groups: {', '.join(g.code for g in p.groups)})")
         if unit is not None and unit not in {u.code for u in p.units}:
             fail(f"không có đơn vị '{unit}'", f"there is no unit '{unit}'")
+        if fmt == "pdf":
+            total, stream = _stream_slots(session, row, current_app.config["BASE_URL"], group=group,
+                                          unit=unit, include_voided=include_voided)
+            _write_pdf(stream, total, p, output)
+            return
         rows = iter_slots(session, row, current_app.config["BASE_URL"], group=group, unit=unit,
                           include_voided=include_voided)
-        if fmt in ("pdf", "zip"):
+        if fmt == "zip":
             _write_cards(list(rows), p, fmt, output)
             return
         with open_output(output) as fh:
@@ -66,22 +77,57 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
         say(f"Đã ghi {count} phiếu vào {output}.", f"Wrote {count} slots to {output}.", err=True)
 
 
+def _stream_slots(session: Session, plan: SurveyPlan, base_url: str, *, group: str | None,
+                  unit: str | None, include_voided: bool) -> tuple[int, Iterator[SlotRow]]:
+    """How many slots, and the rows of :func:`.queries.iter_slots` read a thousand at a
+    time as plain columns: a plan of 75,000 cards is never held in memory."""
+    query = _filtered(slot_join(Slot.code, RespondentGroup.code, RespondentGroup.form_code, Unit.code,
+                                Unit.name, ParentUnit.code, Slot.token, Slot.status)
+                      .where(Slot.plan_id == plan.id)
+                      .order_by(RespondentGroup.id, Slot.code), group=group, unit=unit)
+    if not include_voided:
+        query = query.where(Slot.status != SlotStatus.VOIDED.value)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    result = session.execute(query, execution_options={"yield_per": 1000})
+    return total, (SlotRow(slot=code, group=grp, form=form or "", unit=u or "", unit_name=name or "",
+                           parent_unit=parent or "", url=slot_url(base_url, token), status=status)
+                   for code, grp, form, u, name, parent, token, status in result)
+
+
+def _progress_bar(total: int) -> Any:
+    label = "Đang tạo thẻ" if lang() == "vi" else "Making cards"
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+
+def _write_pdf(rows: Iterator[SlotRow], total: int, plan: sampling.Plan, output: str | None) -> None:
+    """Printable cards, written to the file page by page (whole or not at all)."""
+    from .cards import write_cards_pdf
+
+    if output is None:
+        fail("hãy chọn tệp ghi ra bằng -o (ví dụ -o the.pdf)",
+             "choose the output file with -o (for example -o cards.pdf)")
+    tmp = Path(output).with_name(Path(output).name + ".part")
+    try:
+        with _progress_bar(total) as bar, open(tmp, "wb") as fh:
+            write_cards_pdf(fh, rows, total, plan, lang=lang(),
+                            progress=lambda done, _total: bar.update(done - bar.pos))
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    size = Path(output).stat().st_size // 1024
+    say(f"Đã ghi {total} thẻ vào {output} ({size} KB).", f"Wrote {total} cards to {output} ({size} KB).",
+        err=True)
+
+
 def _write_cards(rows: list[Any], plan: sampling.Plan, fmt: str, output: str | None) -> None:
-    """Printable cards (PDF) or QR images (zip), with a progress bar on long runs."""
-    from .cards import cards_pdf
+    """QR images (zip), with a progress bar on long runs."""
     from .qr import qr_zip
 
     if output is None:
         fail("hãy chọn tệp ghi ra bằng -o (ví dụ -o the.pdf)",
              "choose the output file with -o (for example -o cards.pdf)")
-    label = "Đang tạo thẻ" if lang() == "vi" else "Making cards"
-    with click.progressbar(length=len(rows), label=label, file=sys.stderr,
-                           show_pos=True) as bar:
-        def progress(done: int, _total: int) -> None:
-            bar.update(done - bar.pos)
-
-        data = (cards_pdf(rows, plan, lang=lang(), progress=progress) if fmt == "pdf"
-                else qr_zip(rows, progress=progress))
+    with _progress_bar(len(rows)) as bar:
+        data = qr_zip(rows, progress=lambda done, _total: bar.update(done - bar.pos))
     write_file(output, data)
     say(f"Đã ghi {len(rows)} thẻ vào {output} ({len(data) // 1024} KB).",
         f"Wrote {len(rows)} cards to {output} ({len(data) // 1024} KB).", err=True)

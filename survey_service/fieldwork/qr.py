@@ -1,7 +1,8 @@
 """QR codes of the slot links: the symbol, a PNG of it, and a zip of PNGs for printers.
 
-* :func:`qr_matrix`: the QR code of a link (the ``qrcode`` library, error
-  correction M); the PDF cards (:mod:`.cards`) and the PNGs draw this same symbol.
+* :func:`qr_matrix`: the QR code of a link (the ``qrcode`` library's symbol, error
+  correction M, the best of the eight masks; computed in batches by
+  :mod:`.qr_symbol`); the PDF cards (:mod:`.cards`) and the PNGs draw this same symbol.
 * :func:`qr_zip`: a zip of one PNG QR image per slot (``<slot code>.png``) and a
   ``slots.csv`` index (written by :mod:`survey_service.core.spreadsheets`, so a unit
   name that looks like a formula stays text).
@@ -18,11 +19,10 @@ import re
 import zipfile
 from collections.abc import Callable, Sequence
 
-import qrcode
 from PIL import Image
-from qrcode.constants import ERROR_CORRECT_M
 
 from ..core.spreadsheets import write_csv
+from .qr_symbol import symbols
 from .queries import SlotRow
 
 #: ``progress(done, total)``: called as cards or images are made.
@@ -47,12 +47,15 @@ _SAFE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
 def qr_matrix(url: str) -> Matrix:
     """The QR code of ``url`` (error correction M, smallest version that fits, best mask).
 
-    No quiet zone: whoever draws it leaves 4 light modules around it.
+    The same symbol as ``qrcode``'s ``make(fit=True)``.  No quiet zone: whoever draws
+    it leaves 4 light modules around it.
     """
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    qr.add_data(url)
-    qr.make(fit=True)
-    return tuple(tuple(bool(m) for m in row) for row in qr.get_matrix())
+    return qr_matrices([url])[0]
+
+
+def qr_matrices(urls: Sequence[str]) -> list[Matrix]:
+    """:func:`qr_matrix` of each of ``urls``, computed together (faster; see :mod:`.qr_symbol`)."""
+    return [tuple(map(tuple, symbol.tolist())) for symbol in symbols(urls)]
 
 
 def qr_runs(matrix: Matrix) -> list[tuple[int, int, int]]:

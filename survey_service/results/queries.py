@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 import analysis
 import sampling
+from analysis.scoring import score_answers
+from analysis.uncertainty import rank_intervals_of
 
 from ..appraisal.models import AppraisalScore
 from ..appraisal.queries import lock_of
@@ -46,11 +50,84 @@ def responses_frame(session: Session, plan_id: int) -> pd.DataFrame:
         .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
         .where(Response.plan_id == plan_id)
         .order_by(Response.id, ResponseAnswer.rated_unit, ResponseAnswer.question)).all()
-    frame = pd.DataFrame(rows, columns=list(RESPONSE_COLUMNS))
+    # Plain tuples: pandas reads them at once, where it probes every Row for attributes.
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(RESPONSE_COLUMNS))
     frame["unit"] = frame["unit"].fillna("")
     own = (frame["rated_unit"] == "") & (frame["unit"] != "")
     frame.loc[own, "rated_unit"] = frame.loc[own, "unit"]
     return frame
+
+
+#: Answers are read in slices of this many rows, each slice turned into codes at once.
+_SLICE = 2000
+
+
+def _coded_columns(session: Session, query: Select[Any], width: int) -> list[pd.Categorical]:
+    """The columns of ``query`` as categoricals (NULL: missing), read from the database
+    driver's cursor a slice at a time: no row object and no text per row is kept."""
+    conn = session.connection()
+    # The query's only parameters are integers of our own (ids), written into the SQL.
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    seen: list[dict[Any, int]] = [{} for _ in range(width)]
+    parts: list[list[np.ndarray]] = [[] for _ in range(width)]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(_SLICE):
+            for column, values in enumerate(zip(*rows)):
+                codes, uniques = pd.factorize(np.array(values, dtype=object), use_na_sentinel=False)
+                known = seen[column]
+                lookup = np.array([known.setdefault(u, len(known)) for u in uniques], dtype=np.int32)
+                parts[column].append(lookup[codes])
+    finally:
+        cursor.close()
+    out = []
+    for known, chunks in zip(seen, parts):
+        codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
+        labels = list(known)
+        if None in known:  # NULL: a missing value, not a category
+            null = known[None]
+            codes = np.where(codes == null, -1, codes - (codes > null)).astype(np.int32)
+            labels.remove(None)
+        out.append(pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object)))
+    return out
+
+
+def scoring_frame(session: Session, plan_id: int) -> pd.DataFrame:
+    """The answers as scoring reads them: the columns of ``analysis`` (``response, group,
+    form, rated_unit, question, value``), the rows and values of :func:`responses_frame`
+    (``rated_unit`` filled in the same way), but every column categorical.
+
+    A million answers take about 8 MB, where text columns took a gigabyte.
+    """
+    owners = {r.id: r for r in session.execute(
+        select(Response.id, Response.group_code, Response.form_code, Response.own_unit)
+        .where(Response.plan_id == plan_id))}
+    response, rated, question, value = _coded_columns(session, (
+        select(ResponseAnswer.response_id, ResponseAnswer.rated_unit, ResponseAnswer.question,
+               ResponseAnswer.value)
+        .join(Response, ResponseAnswer.response_id == Response.id)
+        .where(Response.plan_id == plan_id)
+        .order_by(Response.id, ResponseAnswer.rated_unit, ResponseAnswer.question)), 4)
+    of_response = [owners[i] for i in response.categories]
+    group = pd.Categorical([o.group_code for o in of_response])
+    form = pd.Categorical([o.form_code for o in of_response])
+    # For groups that rate their own unit, plain answers are about that unit.
+    own = [o.own_unit or "" for o in of_response]
+    units = list(rated.categories)
+    units += sorted(set(own) - set(units) - {""})
+    code_of = {u: i for i, u in enumerate(units)}
+    rated_codes = rated.codes.astype(np.int32)
+    own_codes = np.array([code_of.get(u, -1) if u else -1 for u in own], dtype=np.int32)
+    if "" in code_of and len(response):
+        fill = (rated_codes == code_of[""]) & (own_codes[response.codes] >= 0)
+        rated_codes[fill] = own_codes[response.codes[fill]]
+    return pd.DataFrame({
+        "response": response,
+        "group": pd.Categorical.from_codes(group.codes[response.codes], dtype=group.dtype),
+        "form": pd.Categorical.from_codes(form.codes[response.codes], dtype=form.dtype),
+        "rated_unit": pd.Categorical.from_codes(rated_codes, categories=pd.Index(units, dtype=object)),
+        "question": question, "value": value})
 
 
 def units_frame(plan: sampling.Plan) -> pd.DataFrame:
@@ -153,20 +230,22 @@ def compute(session: Session, row: SurveyPlan, plan: sampling.Plan, *,
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    answers = responses_frame(session, row.id)
+    answers = scoring_frame(session, row.id)
     units = units_frame(plan)
     appraisal = appraisal_frame(session, row.id)
-    forms = dict(plan.forms)
     final = lock_of(session, row) is not None
-    scores = analysis.survey_scores(answers, forms, plan.scoring, units)
+    # Scored once: the same scored answers give the scores and the rank intervals.
+    scored = score_answers(answers, dict(plan.forms), plan.scoring, units)
+    responses = int(answers["response"].nunique())
+    del answers
+    scores = scored.scores()
     index = analysis.unit_index(scores, appraisal, plan.scoring, units)
     index = analysis.ranked_index(index, scores, plan.scoring, appraisal_final=final)
     ranked = units[units["unit"].isin(index.loc[index["status"] == "ranked", "unit"])]
-    if replicates and not answers.empty and not ranked.empty:
-        about = answers["rated_unit"].isin(ranked["unit"]) | (answers["rated_unit"] == "")
-        intervals = analysis.rank_intervals(
-            answers[about], forms, plan.scoring, ranked,
-            appraisal[appraisal["unit"].isin(ranked["unit"])], replicates=replicates, seed=SEED)
+    if replicates and responses and not ranked.empty:
+        intervals = rank_intervals_of(
+            scored.among(ranked), appraisal[appraisal["unit"].isin(ranked["unit"])],
+            replicates=replicates, seed=SEED)
         index = index.merge(intervals[["unit", "rank_low", "rank_high", "index_low", "index_high"]],
                             on="unit", how="left")
         for column in ("rank_low", "rank_high"):
@@ -184,7 +263,7 @@ def compute(session: Session, row: SurveyPlan, plan: sampling.Plan, *,
         previous = compute(session, before, plan_of(before), replicates=0, compare=False).index
     index = analysis.compare_rounds(index, previous)
     results = Results(scores=scores, index=index, areas=areas,
-                      responses=int(answers["response"].nunique()) if not answers.empty else 0,
+                      responses=responses,
                       plan=row.code, previous=before.code if before is not None else None,
                       survey_closed=closed, appraisal_final=final, appraisal_rows=len(appraisal))
     while len(_CACHE) >= _CACHE_SIZE:
