@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from questionnaires import Form
 from questionnaires.scoring import ScoringRules
@@ -122,6 +121,7 @@ def cronbach_alpha(items: pd.DataFrame, confidence: float = 0.95) -> AlphaResult
     alpha = k / (k - 1) * (1 - float(np.var(data, axis=0, ddof=1).sum()) / total_var)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     gamma = 1 - confidence
+    from scipy import stats  # imported where needed: scipy takes long to load
     low = 1 - (1 - alpha) * float(stats.f.ppf(1 - gamma / 2, df1, df2))
     high = 1 - (1 - alpha) * float(stats.f.ppf(gamma / 2, df1, df2))
     return AlphaResult(alpha, low, high, n, k)

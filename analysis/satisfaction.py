@@ -74,7 +74,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from questionnaires import Form, Kind, form_from_dict
 
@@ -340,6 +339,7 @@ def _wilson(p: np.ndarray, var: np.ndarray, answers: np.ndarray, df: np.ndarray,
     spread = var > 0
     n_eff[spread] = np.minimum(m[spread], p[spread] * (1 - p[spread]) / var[spread])
     n_eff = np.maximum(n_eff, np.finfo(float).tiny)  # p strictly inside (0, 1) with var > 0
+    from scipy import stats  # imported where needed: scipy takes long to load
     z2 = stats.t.ppf(0.5 + confidence / 2, df) ** 2
     scale = 1 + z2 / n_eff
     centre = (p + z2 / (2 * n_eff)) / scale

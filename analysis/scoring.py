@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from questionnaires import Form
 from questionnaires.scoring import ScoringRules
@@ -634,6 +633,7 @@ def t_interval(mean: np.ndarray, var: np.ndarray, df: np.ndarray, ok: np.ndarray
     point = ok & (np.nan_to_num(var) == 0) & ~np.isnan(mean)
     spread = ok & ~point & (np.nan_to_num(var) > 0) & (np.nan_to_num(df) > 0)
     if spread.any():
+        from scipy import stats  # imported where needed: scipy takes long to load
         half = stats.t.ppf(0.5 + confidence / 2, df[spread]) * np.sqrt(var[spread])
         low[spread] = mean[spread] - half
         high[spread] = mean[spread] + half

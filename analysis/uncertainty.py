@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from questionnaires import Form
 from questionnaires.scoring import ScoringRules
@@ -69,6 +68,8 @@ class _Resampler:
 
         slots, col = np.unique(combine_codes(unit, criterion, group), return_inverse=True)
         shape = (len(positions), len(slots))
+        from scipy import sparse  # imported where needed: scipy takes long to load
+
         self.S_t = sparse.csr_matrix((resp["s"].to_numpy(dtype=float), (row, col)), shape).T.tocsr()
         self.M_t = sparse.csr_matrix((resp["m"].to_numpy(dtype=float), (row, col)), shape).T.tocsr()
 

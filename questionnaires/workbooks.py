@@ -66,13 +66,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike, fspath
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 from xml.parsers import expat
-
-import openpyxl
 
 from .messages import FILE_PROBLEMS
 from .problems import DataFileError, ProblemList
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only; openpyxl is loaded where used
+    import openpyxl
 
 #: Where a workbook is read from: a file name, its bytes or a binary file object.
 WorkbookSource = str | PathLike[str] | bytes | bytearray | IO[bytes]
@@ -397,6 +398,8 @@ def workbook_modified(checked: CheckedWorkbook) -> dt.datetime | None:
 # == loading ===========================================================================
 
 def _load(checked: CheckedWorkbook, *, read_only: bool, data_only: bool) -> openpyxl.Workbook:
+    import openpyxl  # loaded where used: it takes long to import
+
     return openpyxl.load_workbook(io.BytesIO(checked.data), read_only=read_only,
                                   data_only=data_only, keep_links=False)
 

@@ -69,10 +69,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from os import PathLike
 from pathlib import PurePath
-from typing import IO, Any
-
-import openpyxl
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import IO, TYPE_CHECKING, Any
 
 from . import constants as c
 from .constants import Kind, Op
@@ -89,6 +86,9 @@ from .workbooks import (
     read_sheets,
     workbook_modified,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only; openpyxl is loaded where used
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: Where a workbook is read from or written to: a file name or a binary file object.
 WorkbookTarget = str | PathLike[str] | IO[bytes]
@@ -162,6 +162,8 @@ def to_xlsform(form: Form, target: WorkbookTarget) -> None:
     target:
         A file name or a binary file object to write the workbook to.
     """
+    import openpyxl  # loaded where used: it takes long to import
+
     workbook = openpyxl.Workbook()
     survey = workbook.active
     survey.title = c.SHEET_SURVEY
