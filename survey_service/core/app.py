@@ -175,7 +175,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
     # Registered last, so it runs before compression (after-request hooks run in
     # reverse order): the style sheets are hashed in the page as written.
-    app.after_request(_security_headers)
+    app.after_request(security_headers)
     return app
 
 
@@ -259,7 +259,7 @@ def _style_hashes(response: Response) -> list[str]:
                    + "'" for m in _STYLE_RE.findall(html)})
 
 
-def _security_headers(response: Response) -> Response:
+def security_headers(response: Response) -> Response:
     """Headers of every answer (see the module's note)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

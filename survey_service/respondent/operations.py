@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, insert, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sampling.slots import SlotStatus
@@ -83,6 +83,32 @@ def save_page(session: Session, slot_id: int, form_hash: str, values: Mapping[st
     return True
 
 
+_SLOTS, _DRAFTS = Slot.__table__, Draft.__table__
+
+#: Plain Core statements, built once: the slot's conditional move to ``completed``, the
+#: draft taken (read and deleted), the response and its answers.
+_COMPLETE = (update(_SLOTS)
+             .where(_SLOTS.c.id == bindparam("slot"),
+                    _SLOTS.c.status.in_(may_become(SlotStatus.COMPLETED)))
+             .values(status=SlotStatus.COMPLETED.value))
+_DRAFT_ANSWERS = select(_DRAFTS.c.answers).where(_DRAFTS.c.slot_id == bindparam("slot"))
+_DROP_DRAFT = delete(_DRAFTS).where(_DRAFTS.c.slot_id == bindparam("slot"))
+_TAKE_DRAFT = _DROP_DRAFT.returning(_DRAFTS.c.answers)
+_INSERT_RESPONSE = insert(Response.__table__)
+_INSERT_ANSWERS = insert(ResponseAnswer.__table__)
+
+
+def _answer_rows(response_id: str, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for key, value in sorted(answers.items()):
+        if value is None or value == "":
+            continue
+        question, _, unit = key.partition("@")
+        rows.append({"response_id": response_id, "rated_unit": unit, "question": question,
+                     "value": str(value)})
+    return rows
+
+
 def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, form_code: str,
              form_version: str, form_hash: str, own_unit: str | None, channel: str,
              answers: Mapping[str, Any] | None = None) -> bool:
@@ -93,30 +119,32 @@ def finalise(session: Session, slot_id: int, *, plan_id: int, group_code: str, f
     :class:`~survey_service.models.Response` and the draft is deleted, all in one
     transaction; if it changed none, the slot was already completed or voided and
     nothing is written.  Returns whether this call completed the slot.
+
+    The write lock (the slot's row on PostgreSQL, the whole database on SQLite) is taken
+    by that first statement and kept until the request commits, so everything that can
+    be done before it is: the response's row, and a paper form's answer rows.  Then
+    four plain statements: the UPDATE, the draft read and deleted at once (``DELETE ...
+    RETURNING`` where the database has it), the response, its answers (one executemany).
     """
-    result = session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.status.in_(may_become(SlotStatus.COMPLETED)))
-        .values(status=SlotStatus.COMPLETED.value).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return False
-    if answers is None:
-        draft = get_draft(session, slot_id)
-        answers = dict(draft.answers) if draft is not None else {}
+    session.flush()  # anything the caller added is written first, as before any write
     response_id = uuid.uuid4().hex
-    # Plain INSERTs, no ORM objects: a form of 300 answers is one executemany.
-    session.execute(insert(Response).values(
-        id=response_id, plan_id=plan_id, group_code=group_code, form_code=form_code,
-        form_version=form_version, form_hash=form_hash, own_unit=own_unit, channel=channel,
-        completed_on=dt.datetime.now(PROVINCE_TZ).date()))
-    rows = []
-    for key, value in sorted(answers.items()):
-        if value is None or value == "":
-            continue
-        question, _, unit = key.partition("@")
-        rows.append({"response_id": response_id, "rated_unit": unit, "question": question,
-                     "value": str(value)})
+    response = {"id": response_id, "plan_id": plan_id, "group_code": group_code,
+                "form_code": form_code, "form_version": form_version, "form_hash": form_hash,
+                "own_unit": own_unit, "channel": channel,
+                "completed_on": dt.datetime.now(PROVINCE_TZ).date()}
+    rows = _answer_rows(response_id, answers) if answers is not None else None
+    connection = session.connection()
+    if connection.execute(_COMPLETE, {"slot": slot_id}).rowcount != 1:
+        return False
+    key = {"slot": slot_id}
+    if connection.dialect.delete_returning:
+        stored = connection.execute(_TAKE_DRAFT, key).scalar()
+    else:
+        stored = connection.execute(_DRAFT_ANSWERS, key).scalar()
+        connection.execute(_DROP_DRAFT, key)
+    if rows is None:
+        rows = _answer_rows(response_id, stored or {})
+    connection.execute(_INSERT_RESPONSE, response)
     if rows:
-        session.execute(insert(ResponseAnswer), rows)
-    session.execute(delete(Draft).where(Draft.slot_id == slot_id))
-    session.flush()
+        connection.execute(_INSERT_ANSWERS, rows)
     return True

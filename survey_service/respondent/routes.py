@@ -11,22 +11,20 @@ forged form token re-shows the page with the answers kept and a one-line notice.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import Blueprint, Response, current_app, g, request, url_for
 
 import sampling
 from questionnaires import Form
 from sampling.slots import SlotStatus, is_token
 
 from ..accounts.operations import count_unknown_link
+from ..core.app import security_headers
 from ..core.database import db_session
-from ..core.i18n import LANGS, current_lang, t
-from ..core.models import RespondentGroup, Slot
-from ..plans.queries import form_by_hash, plan_by_id
+from ..core.i18n import LANGS, current_lang, lang_url, t, tr
+from ..plans.queries import form_by_hash
 from .operations import finalise, mark_started, save_page
 from .pages import (
     INTRO,
@@ -44,7 +42,8 @@ from .pages import (
     shown,
     unit_unknown,
 )
-from .queries import get_draft, is_completed, slot_by_token
+from .queries import LinkState, is_completed, link_state, plan_of_round
+from .signing import form_token, form_token_ok
 
 bp = Blueprint("respondent", __name__, template_folder="templates")
 
@@ -53,8 +52,33 @@ bp = Blueprint("respondent", __name__, template_folder="templates")
 FORM_TOKEN_MAX_AGE = 24 * 3600
 
 
+#: The Content-Security-Policy of each respondent template: its only inline style sheet
+#: is the base template's, the same on every page, so it is hashed once per process.
+_POLICIES: dict[str, str] = {}
+
+
+def _page(name: str, **context: Any) -> Response:
+    """The template ``name`` rendered with only what respondent pages use.
+
+    Flask's ``render_template`` runs every context processor of the app (the staff
+    sign-in's user, the results' and appraisal's helpers...): a respondent page needs
+    none of them, so it is rendered directly, with the language helpers.  Its
+    Content-Security-Policy is set here too (see :data:`_POLICIES`).
+    """
+    values: dict[str, Any] = {"t": t, "tr": tr, "lang": current_lang(), "lang_url": lang_url}
+    values.update(context)
+    response = current_app.response_class(
+        current_app.jinja_env.get_template(name).render(values), mimetype="text/html")
+    policy = _POLICIES.get(name)
+    if policy is None:  # the app's own after-request hook, on a copy of the first page
+        probe = current_app.response_class(response.get_data(), mimetype="text/html")
+        policy = _POLICIES[name] = security_headers(probe).headers["Content-Security-Policy"]
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
 def _message(heading: str, text: str, status: int, css: str = "notice"):  # type: ignore[no-untyped-def]
-    return render_template("message.html", heading=heading, text=text, css=css), status
+    return _page("message.html", heading=heading, text=text, css=css), status
 
 
 def _not_found():  # type: ignore[no-untyped-def]
@@ -83,75 +107,79 @@ def _voided():  # type: ignore[no-untyped-def]
 
 
 def _completed(status: int):  # type: ignore[no-untyped-def]
-    return render_template("respondent/done.html"), status
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="respondent-page")
-
-
-def _token_tag(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
+    return _page("respondent/done.html"), status
 
 
 def _form_token(token: str) -> str:
-    return _serializer().dumps(_token_tag(token))
+    return form_token(current_app.config["SECRET_KEY"], token)
 
 
 def _form_token_ok(token: str, sent: str | None) -> bool:
-    if not sent:
-        return False
-    try:
-        return _serializer().loads(sent, max_age=FORM_TOKEN_MAX_AGE) == _token_tag(token)
-    except BadSignature:  # also SignatureExpired
-        return False
+    return form_token_ok(current_app.config["SECRET_KEY"], token, sent, FORM_TOKEN_MAX_AGE)
 
 
 @dataclass
 class _Context:
     """Everything a page of one slot needs."""
 
-    slot: Slot
-    group: RespondentGroup
+    slot: LinkState
     plan: sampling.Plan
     form: Form
-    units: list[RatedUnit]
+    units: tuple[RatedUnit, ...]
     own_unit: str | None
-    pages: list[Page]
+    pages: tuple[Page, ...]
     answers: dict[str, Any]
     page: int
     furthest: int
 
 
-def _load(token: str) -> tuple[_Context | None, Any]:
-    """The slot's context, or (None, the error response)."""
+#: The pages of a form for one set of rated units, by (round hash, group, unit, form
+#: hash): every input is immutable under its hash, and so are the pages.
+_LAYOUTS: dict[tuple[str, str, str | None, str],
+               tuple[tuple[RatedUnit, ...], str | None, tuple[Page, ...]]] = {}
+_LAYOUTS_MAX = 4096
+
+
+def _layout(link: LinkState, plan: sampling.Plan,
+            form: Form) -> tuple[tuple[RatedUnit, ...], str | None, tuple[Page, ...]]:
+    """The rated units, the own unit and the pages of ``form`` for ``link``'s slot."""
+    key = (link.plan_hash, link.group_code, link.unit_code, form.content_hash)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        rated = plan.rated_units(link.group_code, link.unit_code)
+        units = tuple(RatedUnit(u.code, u.name) for u in rated)
+        own = units[0].code if plan.group(link.group_code).rates.mode == "own" and units else None
+        if len(_LAYOUTS) >= _LAYOUTS_MAX:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[key] = (units, own, tuple(build_pages(form, units)))
+    return layout
+
+
+def _load(token: str, *, autocommit: bool = False) -> tuple[_Context | None, Any]:
+    """The slot's context, or (None, the error response); ``autocommit`` as for
+    :func:`~.queries.link_state` (a form page, whose writes are single statements)."""
     session = db_session()
-    row = slot_by_token(session, token) if is_token(token) else None
-    if row is None:
+    link = link_state(session, token, autocommit=autocommit) if is_token(token) else None
+    if link is None:
         return None, _not_found()
-    slot, group, unit = row
-    if slot.status == SlotStatus.VOIDED.value:
+    if link.status == SlotStatus.VOIDED.value:
         return None, _voided()
-    if slot.status == SlotStatus.COMPLETED.value:
+    if link.status == SlotStatus.COMPLETED.value:
         return None, None
-    plan = plan_by_id(session, slot.plan_id)  # the link's own round, whichever is current
-    draft = get_draft(session, slot.id)
-    form = plan.forms.get(group.form_code or "") if plan else None
-    if draft is not None:
-        form = form_by_hash(session, draft.form_hash) or form
+    plan = plan_of_round(session, link.plan_id, link.plan_hash)  # the link's own round
+    form = plan.forms.get(link.form_code or "") if plan else None
+    if link.draft_hash is not None:
+        form = form_by_hash(session, link.draft_hash) or form
     if plan is None or form is None:
         return None, _message(t("Phiếu chưa sẵn sàng", "Form not available"),
                               t("Phiếu của nhóm này chưa được chuẩn bị. Xin vui lòng thử lại sau.",
                                 "The form of this group is not ready yet. Please try again later."),
                               503, css="error")
-    rated = plan.rated_units(group.code, unit.code if unit else None)
-    units = [RatedUnit(u.code, u.name) for u in rated]
-    own = units[0].code if plan.group(group.code).rates.mode == "own" and units else None
-    pages = build_pages(form, units)
-    answers = dict(draft.answers) if draft else {}
-    furthest = min(draft.furthest if draft else 0, len(pages) - 1)
-    current = min(draft.page if draft else 0, furthest)
-    return _Context(slot, group, plan, form, units, own, pages, answers, current, furthest), None
+    units, own, pages = _layout(link, plan, form)
+    answers = dict(link.answers or {})
+    furthest = min(link.furthest, len(pages) - 1)
+    current = min(link.page, furthest)
+    return _Context(link, plan, form, units, own, pages, answers, current, furthest), None
 
 
 @bp.app_context_processor
@@ -174,10 +202,10 @@ def _render(ctx: _Context, index: int, *, raw: dict[str, str] | None = None,
     if unknown_unit is None:  # the box as saved: it stored "Không biết" for every question
         unknown_unit = unit_unknown(page, ctx.answers)
     progress = [page_progress(p, ctx.answers) for p in ctx.pages] if page.kind == REVIEW else []
-    return render_template(
+    return _page(
         "respondent/page.html",
         ctx=ctx, page=page, index=index, total=len(ctx.pages), lang=lang,
-        group_name=sampling.name_in(ctx.plan.group(ctx.group.code), lang),
+        group_name=sampling.name_in(ctx.plan.group(ctx.slot.group_code), lang),
         answers=shown_answers, errors=errors or {}, notice=notice, unknown_unit=unknown_unit,
         answer_key=answer_key, shown=shown, depends_on_page=depends_on_page, progress=progress,
         form_token=_form_token(ctx.slot.token), unknown_field=UNKNOWN_UNIT_FIELD,
@@ -218,11 +246,11 @@ def form(token: str):  # type: ignore[no-untyped-def]
 
     404 for an unknown link, 410 for a spent or voided one.
     """
-    ctx, error = _load(token)
+    ctx, error = _load(token, autocommit=True)
     if ctx is None:
         return error if error is not None else _completed(410)
     if ctx.slot.status != SlotStatus.STARTED.value:
-        mark_started(db_session(), ctx.slot.id)
+        mark_started(db_session(), ctx.slot.slot_id)
     index = request.args.get("p", type=int)
     index = ctx.page if index is None else max(0, min(index, ctx.furthest))
     return _render(ctx, index)
@@ -244,7 +272,7 @@ def save(token: str):  # type: ignore[no-untyped-def]
         return error if error is not None else _completed(200)
     index = request.form.get("page", type=int)
     if index is None or not 0 <= index < len(ctx.pages) or index > ctx.furthest:
-        if _completed_meanwhile(ctx.slot.id):  # a racing submit finished it just now
+        if _completed_meanwhile(ctx.slot.slot_id):  # a racing submit finished it just now
             return _completed(200)
         return _message(t("Trang không hợp lệ", "Invalid page"),
                         t("Trang này không thuộc phiếu. Hãy mở lại đường dẫn của Ông/Bà.",
@@ -263,18 +291,19 @@ def save(token: str):  # type: ignore[no-untyped-def]
     if action == "send" and page.kind == REVIEW:
         gap = missing_answers(ctx.pages, ctx.answers)
         if gap is not None:
-            if not save_page(session, ctx.slot.id, ctx.form.content_hash, {}, gap, ctx.furthest):
+            if not save_page(session, ctx.slot.slot_id, ctx.form.content_hash, {}, gap, ctx.furthest):
                 return _completed(200)  # a racing submit completed it meanwhile
             return _see_other(_page_url(token, gap))
-        finalise(session, ctx.slot.id, plan_id=ctx.slot.plan_id, group_code=ctx.group.code,
+        done = _completed(200)  # rendered first: the write lock is held only for the writes
+        finalise(session, ctx.slot.slot_id, plan_id=ctx.slot.plan_id, group_code=ctx.slot.group_code,
                  form_code=ctx.form.code, form_version=ctx.form.version,
                  form_hash=ctx.form.content_hash, own_unit=ctx.own_unit, channel="web")
-        return _completed(200)
+        return done
     # Whatever is valid is saved, whichever button was pressed.
     valid = {k: v for k, v in sent.values.items() if k.partition("@")[0] not in sent.errors}
     switch = _switch_to(action)
     if switch is not None:
-        if not save_page(session, ctx.slot.id, ctx.form.content_hash, valid, index, ctx.furthest):
+        if not save_page(session, ctx.slot.slot_id, ctx.form.content_hash, valid, index, ctx.furthest):
             return _completed(200)
         typed_wrong = {q: e for q, e in sent.errors.items() if (sent.raw.get(q) or "").strip()}
         if typed_wrong:
@@ -285,16 +314,16 @@ def save(token: str):  # type: ignore[no-untyped-def]
         return _see_other(_page_url(token, index, switch))
     if action == "back":
         target = max(0, index - 1)
-        if not save_page(session, ctx.slot.id, ctx.form.content_hash, valid, target, ctx.furthest):
+        if not save_page(session, ctx.slot.slot_id, ctx.form.content_hash, valid, target, ctx.furthest):
             return _completed(200)
         return _see_other(_page_url(token, target))
     if sent.errors:
-        save_page(session, ctx.slot.id, ctx.form.content_hash, valid, index, ctx.furthest)
+        save_page(session, ctx.slot.slot_id, ctx.form.content_hash, valid, index, ctx.furthest)
         ctx.answers.update(valid)
         return _render(ctx, index, raw=sent.raw, errors=sent.errors,
                        unknown_unit=sent.unknown_unit, status=422)
     target = min(index + 1, len(ctx.pages) - 1)
-    if not save_page(session, ctx.slot.id, ctx.form.content_hash, sent.values, target,
+    if not save_page(session, ctx.slot.slot_id, ctx.form.content_hash, sent.values, target,
                      max(ctx.furthest, target)):
         return _completed(200)
     return _see_other(_page_url(token, target))
