@@ -10,11 +10,8 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 import sampling
-from sampling.slots import SlotStatus
 
 from ..core.cli import (
     command_session,
@@ -26,11 +23,10 @@ from ..core.cli import (
     say,
     write_file,
 )
-from ..core.models import RespondentGroup, Slot, SurveyPlan, Unit
 from ..plans.cli import round_option, select_round
 from ..plans.queries import current_plan, get_plan_row
 from .exports import write_slots_csv
-from .queries import ParentUnit, SlotRow, _filtered, iter_slots, slot_join, slot_url
+from .queries import SlotRow, count_slots, iter_slots
 
 slots = AppGroup("slots", help="Slots: one one-time link per quota place.")
 
@@ -62,8 +58,9 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
         if unit is not None and unit not in {u.code for u in p.units}:
             fail(f"không có đơn vị '{unit}'", f"there is no unit '{unit}'")
         if fmt == "pdf":
-            total, stream = _stream_slots(session, row, current_app.config["BASE_URL"], group=group,
-                                          unit=unit, include_voided=include_voided)
+            total = count_slots(session, row, group=group, unit=unit, include_voided=include_voided)
+            stream = iter_slots(session, row, current_app.config["BASE_URL"], group=group, unit=unit,
+                                include_voided=include_voided)
             _write_pdf(stream, total, p, output)
             return
         rows = iter_slots(session, row, current_app.config["BASE_URL"], group=group, unit=unit,
@@ -75,23 +72,6 @@ def slots_export(group: str | None, unit: str | None, fmt: str, output: str | No
             count = write_slots_csv(fh, rows)
     if output:
         say(f"Đã ghi {count} phiếu vào {output}.", f"Wrote {count} slots to {output}.", err=True)
-
-
-def _stream_slots(session: Session, plan: SurveyPlan, base_url: str, *, group: str | None,
-                  unit: str | None, include_voided: bool) -> tuple[int, Iterator[SlotRow]]:
-    """How many slots, and the rows of :func:`.queries.iter_slots` read a thousand at a
-    time as plain columns: a plan of 75,000 cards is never held in memory."""
-    query = _filtered(slot_join(Slot.code, RespondentGroup.code, RespondentGroup.form_code, Unit.code,
-                                Unit.name, ParentUnit.code, Slot.token, Slot.status)
-                      .where(Slot.plan_id == plan.id)
-                      .order_by(RespondentGroup.id, Slot.code), group=group, unit=unit)
-    if not include_voided:
-        query = query.where(Slot.status != SlotStatus.VOIDED.value)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    result = session.execute(query, execution_options={"yield_per": 1000})
-    return total, (SlotRow(slot=code, group=grp, form=form or "", unit=u or "", unit_name=name or "",
-                           parent_unit=parent or "", url=slot_url(base_url, token), status=status)
-                   for code, grp, form, u, name, parent, token, status in result)
 
 
 def _progress_bar(total: int) -> Any:
