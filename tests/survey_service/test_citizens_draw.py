@@ -101,5 +101,40 @@ def test_the_default_seed_is_random_printed_and_kept(cli, tmp_path):
     table = cli("--lang", "en", "roster", "status").stdout
     assert "huyen-sin-ho" in table and "drawn" in table
     # No roster: nothing to draw.
+    kept = json.loads(cli("roster", "status", "--json").stdout)["rosters"]
     assert cli("sample", "draw", "III.1").exit_code == 2
     assert cli("sample", "draw", "III.1", "--seed", "-4").exit_code == 2
+    assert json.loads(cli("roster", "status", "--json").stdout)["rosters"] == kept
+
+
+def _stored(db) -> tuple[int, int, int]:
+    """(slots, sample members, drawn rosters) in the database."""
+    with db.session() as session:
+        count = lambda query: session.scalar(sa.select(sa.func.count()).select_from(query))  # noqa: E731
+        return (count(Slot), count(SampleMember),
+                count(sa.select(Roster.id).where(Roster.drawn_at.is_not(None)).subquery()))
+
+
+def test_a_refused_draw_stores_nothing(app, db):
+    from survey_service.citizens.operations import import_roster
+    from survey_service.plans.queries import get_plan_row
+
+    from .citizens_setup import csrf, load_round, sign_in, small_plan
+
+    plan = load_round(db, small_plan(per_unit=3, reserve=0.5))
+    with db.session() as session:
+        import_roster(session, get_plan_row(session, plan.code), plan, "III.1", "so-y-te",
+                      roster_csv(roster_rows("so-y-te", 8)), user=None)
+    before = _stored(db)
+    admin = sign_in(app, db, "admin")
+    page = admin.get("/staff/citizens").get_data(as_text=True)
+    for seed in ("abc", "-4", "1" * 19):
+        refused = admin.post("/staff/citizens/draw", data={"csrf_token": csrf(page), "group": "III.1",
+                                                           "seed": seed})
+        assert refused.status_code == 422, seed
+        assert _stored(db) == before
+    for group in ("III.2", "IX.9"):  # no roster, no such group
+        refused = admin.post("/staff/citizens/draw", data={"csrf_token": csrf(page), "group": group})
+        assert 400 <= refused.status_code < 500 and _stored(db) == before
+    drawn = admin.post("/staff/citizens/draw", data={"csrf_token": csrf(page), "group": "III.1", "seed": "5"})
+    assert drawn.status_code == 302 and _stored(db) == (before[0] + 3, before[1] + 5, 1)  # 3 drawn, 2 in reserve
