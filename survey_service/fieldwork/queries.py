@@ -145,7 +145,10 @@ def iter_slots(session: Session, plan: SurveyPlan, base_url: str, *, group: str 
     """Slots of ``plan`` in group, unit and number order, optionally filtered: read a
     thousand at a time as plain columns, so a plan of 75,000 cards is never held in memory."""
     query = _slots_query(plan, group=group, unit=unit, include_voided=include_voided)
-    for code, grp, form, u, name, parent, token, status in session.execute(
-            query, execution_options={"yield_per": 1000}):
-        yield SlotRow(slot=code, group=grp, form=form or "", unit=u or "", unit_name=name or "",
-                      parent_unit=parent or "", url=slot_url(base_url, token), status=status)
+    result = session.execute(query, execution_options={"yield_per": 1000})
+    try:
+        for code, grp, form, u, name, parent, token, status in result:
+            yield SlotRow(slot=code, group=grp, form=form or "", unit=u or "", unit_name=name or "",
+                          parent_unit=parent or "", url=slot_url(base_url, token), status=status)
+    finally:  # a reader that stops early (the first slot only) closes the server-side cursor
+        result.close()
